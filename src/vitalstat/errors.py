@@ -1,0 +1,157 @@
+"""The one exception tree of Vitalstat, with stable error codes.
+
+Every error the package raises on purpose is a ``VitalstatError``. Each class carries a
+stable ``code`` (documented in README "Error codes"); callers (CLI, later the web API)
+map codes to exit statuses or HTTP statuses in exactly one place each.
+
+    VitalstatError                      code
+    ├── ConfigError                     config
+    ├── ValidationError                 invalid
+    │   ├── InvalidSSN                  invalid-ssn
+    │   ├── InvalidDate                 invalid-date
+    │   ├── InvalidName                 invalid-name
+    │   └── InputFileError              invalid-file   (names file, line, field)
+    │       └── BadLinesError           bad-lines      (several InputFileErrors)
+    ├── RefusedError                    refused
+    │   └── AnonymousReportError        anonymous-report
+    ├── NotFoundError                   not-found
+    ├── ConflictError                   conflict
+    └── StoreError                      store          (driver errors, translated)
+        ├── StoreUnavailableError       store-unavailable
+        ├── SchemaOutOfDateError        schema-out-of-date
+        └── AppendOnlyViolation         append-only
+
+Domain errors carry no HTTP status and no stack-trace-worthy personal data: messages name
+the file, line and field, never echo a full SSN of someone else's record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AnonymousReportError",
+    "AppendOnlyViolation",
+    "BadLinesError",
+    "ConfigError",
+    "ConflictError",
+    "InputFileError",
+    "InvalidDate",
+    "InvalidName",
+    "InvalidSSN",
+    "LineProblem",
+    "NotFoundError",
+    "RefusedError",
+    "SchemaOutOfDateError",
+    "StoreError",
+    "StoreUnavailableError",
+    "ValidationError",
+    "VitalstatError",
+]
+
+
+class VitalstatError(Exception):
+    """Base of every error Vitalstat raises on purpose."""
+
+    code: str = "error"
+
+
+class ConfigError(VitalstatError):
+    code = "config"
+
+
+class ValidationError(VitalstatError):
+    """A value was rejected; ``field`` names it where known."""
+
+    code = "invalid"
+
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(reason if field is None else f"{field}: {reason}")
+        self.reason = reason
+        self.field = field
+
+
+class InvalidSSN(ValidationError):
+    code = "invalid-ssn"
+
+
+class InvalidDate(ValidationError):
+    code = "invalid-date"
+
+
+class InvalidName(ValidationError):
+    code = "invalid-name"
+
+
+@dataclass(frozen=True, slots=True)
+class LineProblem:
+    """One rejected input line: where it is and what is wrong with it."""
+
+    file: str
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
+
+
+class InputFileError(ValidationError):
+    """A problem in an input file, named by file, line and field."""
+
+    code = "invalid-file"
+
+    def __init__(self, problem: LineProblem) -> None:
+        super().__init__(str(problem), field=problem.field)
+        self.problem = problem
+
+
+class BadLinesError(InputFileError):
+    """A file had bad lines; nothing was loaded. ``problems`` lists them (first ones)."""
+
+    code = "bad-lines"
+
+    def __init__(self, problems: Sequence[LineProblem], total: int) -> None:
+        super().__init__(problems[0])
+        self.problems = list(problems)
+        self.total = total
+        shown = "\n".join(f"  {p}" for p in self.problems)
+        more = f"\n  ... and {total - len(self.problems)} more" if total > len(problems) else ""
+        self.args = (f"{total} bad line(s); nothing was loaded:\n{shown}{more}",)
+
+
+class RefusedError(VitalstatError):
+    """The registry refuses to do this on principle (not a malformed input)."""
+
+    code = "refused"
+
+
+class AnonymousReportError(RefusedError):
+    code = "anonymous-report"
+
+
+class NotFoundError(VitalstatError):
+    code = "not-found"
+
+
+class ConflictError(VitalstatError):
+    code = "conflict"
+
+
+class StoreError(VitalstatError):
+    """A storage failure, translated from the driver's own exception."""
+
+    code = "store"
+
+
+class StoreUnavailableError(StoreError):
+    code = "store-unavailable"
+
+
+class SchemaOutOfDateError(StoreError):
+    code = "schema-out-of-date"
+
+
+class AppendOnlyViolation(StoreError):
+    code = "append-only"

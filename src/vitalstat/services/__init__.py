@@ -1,0 +1,1 @@
+"""Use cases: each is one transaction holding the state change and its event."""

@@ -1,0 +1,1 @@
+"""The registry store: SQLAlchemy Core on SQLite (default) and PostgreSQL."""
