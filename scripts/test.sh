@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone on a fresh machine:
+#   creates .venv, installs vitalstat[dev], starts a throwaway PostgreSQL 15 cluster
+#   (installing it with apt if missing), runs ruff and pytest (SQLite + PostgreSQL).
+# Extra arguments go to pytest, e.g. scripts/test.sh -k dmf
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_venv "dev"
+
+log "ruff"
+"$VENV/bin/ruff" check src tests bench
+
+pgdir="$(mktemp -d /tmp/vitalstat-pg.XXXXXX)"
+trap 'scripts/pg-test-cluster.sh stop "$pgdir"' EXIT
+log "starting a throwaway PostgreSQL 15 cluster"
+VITALSTAT_TEST_PG_URL="$(scripts/pg-test-cluster.sh start "$pgdir")"
+export VITALSTAT_TEST_PG_URL
+export VITALSTAT_REQUIRE_PG=1   # a missing PostgreSQL fails the run instead of skipping
+
+mkdir -p test-artifacts
+log "pytest"
+set +e
+"$VENV/bin/pytest" -n 2 --dist loadgroup -p no:cacheprovider \
+  --junitxml=test-artifacts/junit.xml "$@"
+status=$?
+set -e
+if [ "$status" = 5 ]; then
+  log "pytest collected no tests: that is a failure here"
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,163 @@
+"""Opening the registry, migrating it, and running transactions.
+
+Services never see driver errors: :meth:`Store.transaction` translates SQLAlchemy /
+sqlite3 / psycopg exceptions into :mod:`vitalstat.errors` at this one boundary.
+
+SQLite runs in WAL mode with ``synchronous=FULL`` (an acknowledged commit survives
+power loss) and writers take the lock up front (``BEGIN IMMEDIATE``) so two writers wait
+for each other instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+
+from vitalstat.errors import (
+    AppendOnlyViolation,
+    ConflictError,
+    SchemaOutOfDateError,
+    StoreError,
+    StoreUnavailableError,
+    VitalstatError,
+)
+from vitalstat.store.repo import Tx
+
+__all__ = ["Store"]
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _alembic_config(connection: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
+    cur = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=FULL",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+        "cache_size=-262144",
+        "temp_store=MEMORY",
+    ):
+        cur.execute(f"PRAGMA {pragma}")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def translate(exc: Exception) -> VitalstatError:
+    """Map a driver or SQLAlchemy error to the project's error tree."""
+    text = str(getattr(exc, "orig", exc))
+    if "append-only" in text:
+        return AppendOnlyViolation("events are append-only: they can be added, never changed")
+    if isinstance(exc, sa_exc.IntegrityError):
+        return ConflictError(f"the change conflicts with stored data: {text.splitlines()[0]}")
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return StoreUnavailableError(f"the registry database is unavailable: {text.splitlines()[0]}")
+    return StoreError(f"registry database error: {text.splitlines()[0] if text else exc!r}")
+
+
+class Store:
+    """The registry database. Open with :meth:`open`; use :meth:`transaction`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        try:
+            if url.startswith("sqlite"):
+                engine = create_engine(url)
+                event.listen(engine, "connect", _sqlite_on_connect)
+                event.listen(engine, "begin", _sqlite_begin)
+            else:
+                engine = create_engine(url, pool_pre_ping=True)
+        except (sa_exc.ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot open registry {url!r}: {exc}") from None
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ schema
+    def migrate(self) -> str:
+        """Bring the schema to the latest revision; returns it. Safe to repeat."""
+        try:
+            with self.engine.begin() as conn:
+                command.upgrade(_alembic_config(conn), "head")
+                return self._current_revision(conn) or ""
+        except sa_exc.SQLAlchemyError as exc:
+            raise translate(exc) from None
+
+    @staticmethod
+    def _current_revision(conn: Connection) -> str | None:
+        return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str:
+        script = ScriptDirectory(str(_MIGRATIONS))
+        return script.get_current_head() or ""
+
+    def check_schema(self) -> None:
+        """Raise :class:`SchemaOutOfDateError` unless the schema is at the latest revision."""
+        try:
+            with self.engine.connect() as conn:
+                current = self._current_revision(conn)
+        except sa_exc.SQLAlchemyError as exc:
+            raise translate(exc) from None
+        if current != self.head_revision():
+            hint = "run `vitalstat init`" if current is None else "run `vitalstat init` to migrate"
+            raise SchemaOutOfDateError(
+                f"registry at {self.url} has schema {current or 'none'}, "
+                f"expected {self.head_revision()}: {hint}"
+            )
+
+    # ------------------------------------------------------------ transactions
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        """One transaction: commits when the block ends, rolls back on any error."""
+        try:
+            conn = self.engine.connect()
+            if write and self.dialect == "sqlite":
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        except sa_exc.SQLAlchemyError as exc:
+            raise translate(exc) from None
+        try:
+            with conn.begin():
+                yield Tx(conn)
+        except sa_exc.SQLAlchemyError as exc:
+            raise translate(exc) from None
+        finally:
+            conn.close()
+
+    def integrity_check(self) -> list[str]:
+        """Backend consistency check; empty list when healthy (SQLite: PRAGMA integrity_check)."""
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                rows = conn.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+                return [] if rows == ["ok"] else [str(r) for r in rows]
+            conn.exec_driver_sql("SELECT count(*) FROM records").scalar_one()
+            return []

@@ -1,0 +1,335 @@
+"""Queries, inside one transaction (:class:`Tx`). Only ``store/`` imports SQLAlchemy.
+
+Bulk paths talk to the driver directly (``executemany`` on SQLite, ``COPY`` on
+PostgreSQL) because SQLAlchemy's per-row parameter handling would dominate a
+10-million-line load; everything else uses SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
+
+from vitalstat.domain.identity import PartialDate, PersonName
+from vitalstat.domain.records import DeathRecord, RecordStatus, ReviewReason
+from vitalstat.domain.reports import (
+    Action,
+    DeathReport,
+    ProofLevel,
+    Reporter,
+    Source,
+    SourceKind,
+)
+from vitalstat.formats.rows import REPORT_ROW_FIELDS, ReportRow
+from vitalstat.store.schema import batches, events, records, reports, sources
+
+__all__ = ["BatchInfo", "Tx", "canonical_json", "utc_now"]
+
+_RECORD_FIELDS = [c.name for c in records.columns]
+_REPORT_INSERT_COLUMNS = ("batch_id", "source_pk", *REPORT_ROW_FIELDS)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+#: A batches row (id, file_name, file_sha256, received_at, counts...).
+BatchInfo = dict[str, Any]
+
+
+def _date(text: str | None) -> PartialDate | None:
+    return PartialDate.parse(text) if text else None
+
+
+def record_to_row(record: DeathRecord, now: str) -> dict[str, Any]:
+    return {
+        "ssn": record.ssn,
+        "last_name": record.name.last,
+        "suffix": record.name.suffix,
+        "first_name": record.name.first,
+        "middle_name": record.name.middle,
+        "proof": record.proof.value,
+        "date_of_death": record.date_of_death.iso() if record.date_of_death else None,
+        "date_of_birth": record.date_of_birth.iso() if record.date_of_birth else None,
+        "state": record.state,
+        "zip_residence": record.zip_residence,
+        "zip_payment": record.zip_payment,
+        "status": record.status.value,
+        "review_reasons": " ".join(r.value for r in record.review_reasons),
+        "restricted": record.restricted,
+        "report_count": record.report_count,
+        "version": record.version,
+        "updated_at": now,
+    }
+
+
+def row_to_record(row: RowMapping) -> DeathRecord:
+    return DeathRecord(
+        ssn=row["ssn"],
+        name=PersonName(row["last_name"], row["first_name"], row["middle_name"], row["suffix"]),
+        date_of_death=_date(row["date_of_death"]),
+        date_of_birth=_date(row["date_of_birth"]),
+        proof=ProofLevel(row["proof"]),
+        status=RecordStatus(row["status"]),
+        review_reasons=tuple(ReviewReason(r) for r in row["review_reasons"].split()),
+        restricted=bool(row["restricted"]),
+        report_count=row["report_count"],
+        state=row["state"],
+        zip_residence=row["zip_residence"],
+        zip_payment=row["zip_payment"],
+        version=row["version"],
+    )
+
+
+def row_to_report(row: RowMapping) -> DeathReport:
+    return DeathReport(
+        ssn=row["ssn"],
+        name=PersonName(row["last_name"], row["first_name"], row["middle_name"], row["suffix"]),
+        date_of_death=_date(row["date_of_death"]),
+        date_of_birth=_date(row["date_of_birth"]),
+        source=Source(SourceKind(row["kind"]), row["source_id"]),
+        payload_hash=row["payload_hash"],
+        action=Action(row["action"]),
+        proof=ProofLevel(row["proof"]),
+        state=row["state"],
+        zip_residence=row["zip_residence"],
+        zip_payment=row["zip_payment"],
+        sex=row["sex"],
+        reporter=Reporter(row["reporter_name"], row["reporter_relationship"],
+                          row["reporter_contact"]),
+        source_report_id=row["source_report_id"],
+        received_at=datetime.fromisoformat(row["received_at"]),
+        report_id=row["id"],
+    )
+
+
+class Tx:
+    """Repository operations bound to one open transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+
+    # ------------------------------------------------------------------ events
+    def append_event(self, *, actor: str, kind: str, subject: str, detail: dict[str, Any],
+                     at: str | None = None) -> int:
+        result = self.conn.execute(
+            insert(events).values(
+                occurred_at=at or utc_now(), actor=actor, kind=kind, subject=subject,
+                detail=canonical_json(detail),
+            ).returning(events.c.id)
+        )
+        return int(result.scalar_one())
+
+    def events(self, *, subject: str | None = None, limit: int | None = None
+               ) -> list[dict[str, Any]]:
+        query = select(events).order_by(events.c.id)
+        if subject is not None:
+            query = query.where(events.c.subject == subject)
+        if limit is not None:
+            query = query.limit(limit)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    # ----------------------------------------------------------------- sources
+    def source_pk(self, source: Source, *, actor: str) -> int:
+        """The source's id, registering it (with an event) the first time it reports."""
+        found = self.conn.execute(
+            select(sources.c.id).where(
+                and_(sources.c.kind == source.kind.value, sources.c.source_id == source.source_id)
+            )
+        ).scalar_one_or_none()
+        if found is not None:
+            return int(found)
+        now = utc_now()
+        pk = self.conn.execute(
+            insert(sources).values(kind=source.kind.value, source_id=source.source_id,
+                                   registered_at=now, registered_by=actor).returning(sources.c.id)
+        ).scalar_one()
+        self.append_event(actor=actor, kind="source.registered", subject=f"source:{source}",
+                          detail={"kind": source.kind.value, "source_id": source.source_id},
+                          at=now)
+        return int(pk)
+
+    # ----------------------------------------------------------------- batches
+    def find_batch(self, source_pk: int, file_sha256: str) -> BatchInfo | None:
+        row = self.conn.execute(
+            select(batches).where(
+                and_(batches.c.source_pk == source_pk, batches.c.file_sha256 == file_sha256)
+            )
+        ).mappings().one_or_none()
+        return dict(row) if row is not None else None
+
+    def insert_batch(self, *, source_pk: int, file_name: str, file_sha256: str, fmt: str,
+                     received_at: str, actor: str) -> int:
+        return int(self.conn.execute(
+            insert(batches).values(
+                source_pk=source_pk, file_name=file_name, file_sha256=file_sha256, format=fmt,
+                received_at=received_at, actor=actor, lines=0, reports_new=0,
+                reports_duplicate=0, lines_quarantined=0,
+            ).returning(batches.c.id)
+        ).scalar_one())
+
+    def finish_batch(self, batch_id: int, *, lines: int, reports_new: int,
+                     reports_duplicate: int, lines_quarantined: int) -> None:
+        self.conn.execute(
+            update(batches).where(batches.c.id == batch_id).values(
+                lines=lines, reports_new=reports_new, reports_duplicate=reports_duplicate,
+                lines_quarantined=lines_quarantined,
+            )
+        )
+
+    # ----------------------------------------------------------------- reports
+    def insert_reports(self, batch_id: int, source_pk: int, rows: Sequence[ReportRow]) -> int:
+        """Insert rows, skipping any this source already sent (same payload hash).
+
+        Returns how many were new.
+        """
+        if not rows:
+            return 0
+        if self.dialect == "sqlite":
+            return self._insert_reports_sqlite(batch_id, source_pk, rows)
+        return self._insert_reports_copy(batch_id, source_pk, rows)
+
+    def _insert_reports_sqlite(self, batch_id: int, source_pk: int,
+                               rows: Sequence[ReportRow]) -> int:
+        cols = ", ".join(_REPORT_INSERT_COLUMNS)
+        marks = ", ".join("?" for _ in REPORT_ROW_FIELDS)
+        sql = (f"INSERT OR IGNORE INTO reports ({cols}) "
+               f"VALUES ({int(batch_id)}, {int(source_pk)}, {marks})")
+        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, rows)
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _insert_reports_copy(self, batch_id: int, source_pk: int,
+                             rows: Sequence[ReportRow]) -> int:
+        cols = ", ".join(REPORT_ROW_FIELDS)
+        raw = self.conn.connection.driver_connection
+        with raw.cursor() as cur:  # type: ignore[union-attr]
+            cur.execute("DROP TABLE IF EXISTS incoming_reports")
+            cur.execute(
+                f"CREATE TEMP TABLE incoming_reports ON COMMIT DROP AS "
+                f"SELECT {cols} FROM reports WITH NO DATA"
+            )
+            with cur.copy(f"COPY incoming_reports ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(
+                f"INSERT INTO reports (batch_id, source_pk, {cols}) "
+                f"SELECT {int(batch_id)}, {int(source_pk)}, {cols} FROM incoming_reports "
+                "ORDER BY line_no ON CONFLICT (source_pk, payload_hash) DO NOTHING"
+            )
+            return int(cur.rowcount)
+
+    def reports_for_ssn(self, ssn: str) -> list[DeathReport]:
+        """Every report about ``ssn``, oldest first, with its source and receipt time."""
+        query = (
+            select(reports, sources.c.kind, sources.c.source_id, batches.c.received_at)
+            .join(sources, sources.c.id == reports.c.source_pk)
+            .join(batches, batches.c.id == reports.c.batch_id)
+            .where(reports.c.ssn == ssn)
+            .order_by(reports.c.id)
+        )
+        return [row_to_report(r) for r in self.conn.execute(query).mappings()]
+
+    def batch_ssns_needing_consolidation(self, batch_id: int) -> list[str]:
+        """SSNs in the batch that are not a lone new report about an unknown person."""
+        sql = (
+            "SELECT DISTINCT r.ssn FROM reports r WHERE r.batch_id = :b AND ("
+            " r.action = 'D'"
+            " OR EXISTS (SELECT 1 FROM reports o WHERE o.ssn = r.ssn AND o.id <> r.id)"
+            " OR EXISTS (SELECT 1 FROM records x WHERE x.ssn = r.ssn))"
+            " ORDER BY r.ssn"
+        )
+        return list(self.conn.exec_driver_sql(_named(sql, self.dialect), {"b": batch_id})
+                    .scalars())
+
+    def create_records_from_sole_reports(self, batch_id: int, *, status: RecordStatus,
+                                         restricted: bool, now: str) -> int:
+        """Set-based form of ``consolidate`` for SSNs whose only report is in this batch.
+
+        Must be called after :meth:`batch_ssns_needing_consolidation` took the others;
+        a contract test proves the result equals the domain's ``sole_report_record``.
+        """
+        copied = ("ssn", "last_name", "suffix", "first_name", "middle_name", "proof",
+                  "date_of_death", "date_of_birth", "state", "zip_residence", "zip_payment")
+        cols = ", ".join(copied)
+        picked = ", ".join(f"r.{c}" for c in copied)
+        sql = (
+            f"INSERT INTO records ({cols}, status, review_reasons, restricted, report_count,"
+            " version, updated_at)"
+            f" SELECT {picked}, :status, '', :restricted, 1, 1, :now FROM reports r"
+            " WHERE r.batch_id = :b AND r.action <> 'D'"
+            " AND NOT EXISTS (SELECT 1 FROM reports o WHERE o.ssn = r.ssn AND o.id <> r.id)"
+            " AND NOT EXISTS (SELECT 1 FROM records x WHERE x.ssn = r.ssn)"
+        )
+        result = self.conn.exec_driver_sql(
+            _named(sql, self.dialect),
+            {"b": batch_id, "status": status.value, "restricted": restricted, "now": now},
+        )
+        return int(result.rowcount)
+
+    # ----------------------------------------------------------------- records
+    def get_record(self, ssn: str) -> DeathRecord | None:
+        row = self.conn.execute(select(records).where(records.c.ssn == ssn)).mappings()
+        found = row.one_or_none()
+        return row_to_record(found) if found is not None else None
+
+    def save_record(self, record: DeathRecord, *, now: str, existed: bool) -> None:
+        values = record_to_row(record, now)
+        if existed:
+            self.conn.execute(update(records).where(records.c.ssn == record.ssn).values(values))
+        else:
+            self.conn.execute(insert(records).values(values))
+
+    def sample_record_ssn(self, *, prefer_multi_source: bool = True) -> str | None:
+        query = select(records.c.ssn).order_by(records.c.report_count.desc(), records.c.ssn)
+        if not prefer_multi_source:
+            query = select(records.c.ssn).order_by(records.c.ssn)
+        return self.conn.execute(query.limit(1)).scalar_one_or_none()
+
+    # ------------------------------------------------------------------- stats
+    def counts(self) -> dict[str, Any]:
+        by_status = Counter(dict(self.conn.execute(
+            select(records.c.status, func.count()).group_by(records.c.status)).all()))
+        by_kind = Counter(dict(self.conn.execute(
+            select(sources.c.kind, func.count())
+            .join(reports, reports.c.source_pk == sources.c.id)
+            .group_by(sources.c.kind)).all()))
+        by_reason: Counter[str] = Counter()
+        for (codes,) in self.conn.execute(
+                select(records.c.review_reasons).where(records.c.review_reasons != "")):
+            by_reason.update(codes.split())
+        return {
+            "records": sum(by_status.values()),
+            "records_by_status": dict(sorted(by_status.items())),
+            "reports": sum(by_kind.values()),
+            "reports_by_source_kind": dict(sorted(by_kind.items())),
+            "review_reasons": dict(sorted(by_reason.items())),
+            "sources": self.conn.execute(select(func.count()).select_from(sources)).scalar_one(),
+            "batches": self.conn.execute(select(func.count()).select_from(batches)).scalar_one(),
+            "events": self.conn.execute(select(func.count()).select_from(events)).scalar_one(),
+        }
+
+    def all_records(self) -> Iterable[DeathRecord]:
+        for row in self.conn.execute(select(records).order_by(records.c.ssn)).mappings():
+            yield row_to_record(row)
+
+
+def _named(sql: str, dialect: str) -> str:
+    """Driver-level SQL uses ``:name`` (sqlite3) or ``%(name)s`` (psycopg)."""
+    if dialect == "sqlite":
+        return sql
+    return re.sub(r":([a-z_]+)", r"%(\1)s", sql)

@@ -1,0 +1,128 @@
+"""The registry's tables (SQLAlchemy Core). Migrations in ``migrations/`` build exactly this.
+
+Dates are text ``YYYY-MM-DD`` with ``00`` for unknown parts (see ``domain.identity``);
+times are ISO-8601 UTC text, so both backends store and compare them identically.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = ["batches", "events", "metadata", "records", "reports", "sources"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Integer on SQLite (so it is the rowid alias), BIGINT on PostgreSQL.
+_BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("source_id", String(200), nullable=False),
+    Column("registered_at", String(32), nullable=False),
+    Column("registered_by", String(200), nullable=False),
+    UniqueConstraint("kind", "source_id"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_pk", Integer, ForeignKey("sources.id"), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("reports_new", Integer, nullable=False),
+    Column("reports_duplicate", Integer, nullable=False),
+    Column("lines_quarantined", Integer, nullable=False),
+    UniqueConstraint("source_pk", "file_sha256"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("source_pk", Integer, ForeignKey("sources.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("action", String(1), nullable=False),
+    Column("ssn", String(9), nullable=False),
+    Column("last_name", Text, nullable=False),
+    Column("suffix", String(8), nullable=False),
+    Column("first_name", Text, nullable=False),
+    Column("middle_name", Text, nullable=False),
+    Column("proof", String(1), nullable=False),
+    Column("date_of_death", String(10)),
+    Column("date_of_birth", String(10)),
+    Column("state", String(2), nullable=False),
+    Column("zip_residence", String(5), nullable=False),
+    Column("zip_payment", String(5), nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("reporter_name", Text, nullable=False),
+    Column("reporter_relationship", Text, nullable=False),
+    Column("reporter_contact", Text, nullable=False),
+    Column("source_report_id", Text, nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    UniqueConstraint("source_pk", "payload_hash"),
+    Index(None, "ssn"),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("ssn", String(9), primary_key=True),
+    Column("last_name", Text, nullable=False),
+    Column("suffix", String(8), nullable=False),
+    Column("first_name", Text, nullable=False),
+    Column("middle_name", Text, nullable=False),
+    Column("proof", String(1), nullable=False),
+    Column("date_of_death", String(10)),
+    Column("date_of_birth", String(10)),
+    Column("state", String(2), nullable=False),
+    Column("zip_residence", String(5), nullable=False),
+    Column("zip_payment", String(5), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("review_reasons", Text, nullable=False),  # space-separated ReviewReason codes
+    Column("restricted", Boolean, nullable=False),
+    Column("report_count", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Index(None, "status"),
+    sqlite_with_rowid=False,
+)
+
+#: Append-only from day one: triggers (see the first migration) refuse UPDATE and DELETE.
+events = Table(
+    "events",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("occurred_at", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("detail", Text, nullable=False),  # canonical JSON
+)

@@ -1,0 +1,140 @@
+"""The store's contract: every test here runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from vitalstat.domain.consolidate import sole_report_record
+from vitalstat.domain.identity import PartialDate, PersonName
+from vitalstat.domain.records import DeathRecord, RecordStatus, ReviewReason
+from vitalstat.domain.reports import ProofLevel, Source, SourceKind
+from vitalstat.errors import AppendOnlyViolation, SchemaOutOfDateError, StoreError
+from vitalstat.formats.rows import ReportRow, build_row
+from vitalstat.store import Store
+from vitalstat.store.schema import metadata
+
+SRC = Source(SourceKind.FUNERAL_HOME, "fh-1")
+
+
+def row(line: int, ssn: str, *, last: str = "SMITH", dod: str = "2020-05-17",
+        action: str = "A") -> ReportRow:
+    built = build_row(file="t", line_no=line, payload=f"{line}{ssn}{last}{dod}{action}".encode(),
+                      action=action, ssn=ssn, last_name=last, first_name="Ann",
+                      proof="V", date_of_death=dod, date_of_birth="1930-01-02",
+                      reporter_name="R. Director", reporter_contact="555-0100")
+    assert isinstance(built, ReportRow)
+    return built
+
+
+def new_batch(store: Store, rows: list[ReportRow], source: Source = SRC,
+              sha: str = "f" * 64) -> tuple[int, int]:
+    with store.transaction() as tx:
+        spk = tx.source_pk(source, actor="tester")
+        batch = tx.insert_batch(source_pk=spk, file_name="t.csv", file_sha256=sha, fmt="csv",
+                                received_at="2026-11-01T00:00:00+00:00", actor="tester")
+        return batch, tx.insert_reports(batch, spk, rows)
+
+
+def test_migrated_schema_matches_the_declared_tables(store: Store) -> None:
+    store.check_schema()
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_migrate_is_idempotent_and_unmigrated_store_is_refused(store: Store,
+                                                               store_url: str) -> None:
+    assert store.migrate() == store.head_revision()
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM alembic_version"))
+    with pytest.raises(SchemaOutOfDateError, match="vitalstat init"):
+        store.check_schema()
+
+
+def test_events_are_append_only(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.append_event(actor="a", kind="test", subject="s", detail={"x": 1})
+    for statement in ("UPDATE events SET actor = 'mallory'", "DELETE FROM events"):
+        with pytest.raises(AppendOnlyViolation), store.transaction() as tx:
+            tx.conn.execute(text(statement))
+    with store.transaction(write=False) as tx:
+        assert [e["actor"] for e in tx.events()] == ["a"]
+
+
+def test_source_registration_is_once_and_evented(store: Store) -> None:
+    with store.transaction() as tx:
+        first = tx.source_pk(SRC, actor="alice")
+        assert tx.source_pk(SRC, actor="bob") == first
+        kinds = [e["kind"] for e in tx.events()]
+    assert kinds == ["source.registered"]
+
+
+def test_reports_are_deduplicated_per_source_by_payload_hash(store: Store) -> None:
+    rows = [row(1, "123456789"), row(2, "223456789")]
+    _, new = new_batch(store, rows)
+    assert new == 2
+    _, again = new_batch(store, [*rows, row(3, "323456789")], sha="e" * 64)
+    assert again == 1
+    other = Source(SourceKind.FAMILY, "fam-1")
+    _, elsewhere = new_batch(store, rows, source=other, sha="d" * 64)
+    assert elsewhere == 2  # the same words from another source are another report
+    with store.transaction(write=False) as tx:
+        reps = tx.reports_for_ssn("123456789")
+    assert [str(r.source) for r in reps] == [str(SRC), str(other)]
+    assert reps[0].reporter.name == "R. Director" and reps[0].proof is ProofLevel.VERIFIED
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        spk = tx.source_pk(SRC, actor="t")
+        batch = tx.insert_batch(source_pk=spk, file_name="x", file_sha256="a" * 64, fmt="dmf",
+                                received_at="2026-01-01T00:00:00+00:00", actor="t")
+        tx.insert_reports(batch, spk, [row(1, "123456789")])
+        raise RuntimeError("crash mid-way")
+    with store.transaction(write=False) as tx:
+        assert tx.counts()["reports"] == 0 and tx.counts()["sources"] == 0
+        assert tx.events() == []
+
+
+def test_record_round_trip(store: Store) -> None:
+    rec = DeathRecord(ssn="123456789", name=PersonName("O BRIEN", "JOSE", "M", "JR"),
+                      date_of_death=PartialDate(2001, 3), date_of_birth=None,
+                      proof=ProofLevel.PROVEN, status=RecordStatus.HELD,
+                      review_reasons=(ReviewReason.CONFLICTING_NAME,
+                                      ReviewReason.CONFLICTING_DATE_OF_DEATH),
+                      restricted=True, report_count=2, state="OH", version=3)
+    with store.transaction() as tx:
+        tx.save_record(rec, now="2026-01-01T00:00:00+00:00", existed=False)
+    with store.transaction(write=False) as tx:
+        assert tx.get_record("123456789") == rec
+        assert tx.get_record("223456789") is None
+
+
+def test_bulk_record_path_equals_the_domain_rule(store: Store) -> None:
+    """The set-based insert makes exactly the record domain.sole_report_record makes."""
+    rows = [row(1, "123456789"), row(2, "223456789", dod="1999-00-00"),
+            row(3, "323456789", action="D", dod="")]
+    batch, _ = new_batch(store, rows)
+    with store.transaction() as tx:
+        assert tx.batch_ssns_needing_consolidation(batch) == ["323456789"]
+        status, restricted = RecordStatus.PUBLISHED, False
+        made = tx.create_records_from_sole_reports(batch, status=status, restricted=restricted,
+                                                   now="2026-01-01T00:00:00+00:00")
+        assert made == 2
+    with store.transaction(write=False) as tx:
+        for ssn in ("123456789", "223456789"):
+            (only,) = tx.reports_for_ssn(ssn)
+            assert tx.get_record(ssn) == sole_report_record(only)
+        assert tx.get_record("323456789") is None
+
+
+def test_driver_errors_are_translated(tmp_path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+    with pytest.raises(StoreError):
+        store.migrate()
+    bad = Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    with pytest.raises(StoreError):
+        bad.check_schema()
