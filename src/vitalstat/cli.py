@@ -31,7 +31,7 @@ from vitalstat.domain.records import RecordStatus, ReviewReason
 from vitalstat.domain.reports import SourceKind
 from vitalstat.errors import BadLinesError, VitalstatError
 from vitalstat.services.ingest import IngestResult, ingest_file
-from vitalstat.services.registry import init_registry, registry_stats, show_record
+from vitalstat.services.registry import init_registry, registry_stats, sample_ssn, show_record
 from vitalstat.store import Store
 
 __all__ = ["app", "main"]
@@ -48,11 +48,13 @@ err = Console(stderr=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Registry URL or SQLite path [env VITALSTAT_DB; default ./vitalstat.db]"),
+    typer.Option("--db", help="Registry URL or SQLite path "
+                 "[env VITALSTAT_DB; default ./vitalstat.db]"),
 ]
 ActorOption = Annotated[
     str | None,
-    typer.Option("--as", help="Who is acting, for the event log [env VITALSTAT_USER; default OS user]"),
+    typer.Option("--as", help="Who is acting, for the event log "
+                 "[env VITALSTAT_USER; default OS user]"),
 ]
 
 
@@ -187,11 +189,21 @@ def _print_view(view: Any) -> None:
 
 
 @app.command()
-def stats(db: DbOption = None) -> None:
+def stats(
+    sample: Annotated[bool, typer.Option(
+        "--sample", help="Also show one record with several supporting reports")] = False,
+    db: DbOption = None,
+) -> None:
     """Counts of records by status, reports by source kind, and review reasons."""
     with _errors():
-        counts = registry_stats(_store(db))
+        store = _store(db)
+        counts = registry_stats(store)
         _print_stats(counts)
+        if sample:
+            ssn = sample_ssn(store)
+            if ssn is not None:
+                out.print("\n[bold]sample record[/bold]")
+                _print_view(show_record(store, ssn))
 
 
 def _print_stats(counts: dict[str, Any]) -> None:

@@ -11,10 +11,11 @@ from vitalstat.domain.records import RecordStatus, ReviewReason
 from vitalstat.domain.reports import Action, DeathReport, ProofLevel, Source, SourceKind
 
 SSN = "123456789"
+MAY17 = PartialDate(2020, 5, 17)
 
 
 def report(kind: SourceKind = SourceKind.FUNERAL_HOME, sid: str = "fh1", *,
-           dod: PartialDate | None = PartialDate(2020, 5, 17), last: str = "SMITH",
+           dod: PartialDate | None = MAY17, last: str = "SMITH",
            first: str = "ANN", proof: ProofLevel = ProofLevel.UNKNOWN,
            action: Action = Action.ADD, dob: PartialDate | None = None) -> DeathReport:
     return DeathReport(ssn=SSN, name=PersonName(last, first), date_of_death=dod,

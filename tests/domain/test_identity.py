@@ -103,7 +103,8 @@ def test_suffix_split(last: str, expected: tuple[str, str]) -> None:
 
 
 def test_person_name_parse_splits_suffix_and_rejects_empty_last_name() -> None:
-    assert PersonName.parse(last="King, Jr.", first="Martin") == PersonName("KING", "MARTIN", "", "JR")
+    parsed = PersonName.parse(last="King, Jr.", first="Martin")
+    assert parsed == PersonName("KING", "MARTIN", "", "JR")
     with pytest.raises(InvalidName):
         PersonName.parse(last="--", first="Ann")
 

@@ -119,9 +119,9 @@ def test_bulk_record_path_equals_the_domain_rule(store: Store) -> None:
             row(3, "323456789", action="D", dod="")]
     batch, _ = new_batch(store, rows)
     with store.transaction() as tx:
-        assert tx.batch_ssns_needing_consolidation(batch) == ["323456789"]
+        assert tx.batch_ssns_needing_consolidation(batch, 0) == ["323456789"]
         status, restricted = RecordStatus.PUBLISHED, False
-        made = tx.create_records_from_sole_reports(batch, status=status, restricted=restricted,
+        made = tx.create_records_from_sole_reports(batch, 0, status=status, restricted=restricted,
                                                    now="2026-01-01T00:00:00+00:00")
         assert made == 2
     with store.transaction(write=False) as tx:

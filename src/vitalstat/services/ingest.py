@@ -14,16 +14,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vitalstat.domain.consolidate import consolidate, lone_report_terms
 from vitalstat.domain.records import RecordStatus
 from vitalstat.domain.reports import Source, SourceKind
 from vitalstat.errors import BadLinesError, LineProblem, ValidationError
 from vitalstat.formats import detect_format, read_reports
+from vitalstat.formats.rows import Chunk
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
@@ -100,10 +105,11 @@ def ingest_file(
                                    file_sha256=result.file_sha256, fmt=fmt,
                                    received_at=result.received_at, actor=actor)
         result.batch_id = batch_id
+        after = tx.last_report_id()
         problems: list[LineProblem] = []
         problem_count = 0
         done_bytes = 0
-        for chunk in read_reports(path, fmt, chunk_lines=chunk_lines):
+        for chunk in _read_ahead(read_reports(path, fmt, chunk_lines=chunk_lines)):
             result.lines += chunk.lines
             if chunk.problems:
                 problem_count += len(chunk.problems)
@@ -125,7 +131,7 @@ def ingest_file(
             _write_quarantine(path, fmt, problems, quarantine)
             result.lines_quarantined = problem_count
 
-        _consolidate_batch(tx, batch_id, source, actor, result)
+        _consolidate_batch(tx, batch_id, after, source, actor, result)
         tx.finish_batch(batch_id, lines=result.lines, reports_new=result.reports_new,
                         reports_duplicate=result.reports_duplicate,
                         lines_quarantined=result.lines_quarantined)
@@ -145,10 +151,10 @@ def ingest_file(
     return result
 
 
-def _consolidate_batch(tx: Tx, batch_id: int, source: Source, actor: str,
+def _consolidate_batch(tx: Tx, batch_id: int, after: int, source: Source, actor: str,
                        result: IngestResult) -> None:
     now = utc_now()
-    for ssn in tx.batch_ssns_needing_consolidation(batch_id):
+    for ssn in tx.batch_ssns_needing_consolidation(batch_id, after):
         previous = tx.get_record(ssn)
         record = consolidate(tx.reports_for_ssn(ssn), previous)
         if record is None or record is previous:
@@ -170,7 +176,47 @@ def _consolidate_batch(tx: Tx, batch_id: int, source: Source, actor: str,
     # Lone reports about people not yet on the file: the domain's own terms, set-based.
     status, restricted = lone_report_terms(source.kind)
     result.records_created += tx.create_records_from_sole_reports(
-        batch_id, status=status, restricted=restricted, now=now)
+        batch_id, after, status=status, restricted=restricted, now=now)
+
+
+def _read_ahead(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
+    """Parse the next chunks on a worker thread while the current one is written.
+
+    sqlite3 and numpy release the GIL for their C work, so parsing and writing overlap
+    on two cores. At most ``depth`` chunks wait, so memory stays bounded.
+    """
+    done = object()
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        ready.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            ready.put(exc)
+
+    worker = threading.Thread(target=produce, name="vitalstat-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.05)
+        worker.join()
 
 
 def _write_quarantine(path: Path, fmt: str, problems: list[LineProblem], out: Path) -> None:

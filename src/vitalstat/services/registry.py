@@ -11,7 +11,7 @@ from vitalstat.domain.reports import DeathReport
 from vitalstat.errors import SchemaOutOfDateError
 from vitalstat.store import Store
 
-__all__ = ["RecordView", "init_registry", "registry_stats", "show_record"]
+__all__ = ["RecordView", "init_registry", "registry_stats", "sample_ssn", "show_record"]
 
 
 def init_registry(store: Store, *, actor: str) -> tuple[str, bool]:
@@ -49,3 +49,10 @@ def registry_stats(store: Store) -> dict[str, Any]:
     store.check_schema()
     with store.transaction(write=False) as tx:
         return tx.counts()
+
+
+def sample_ssn(store: Store) -> str | None:
+    """An SSN worth showing a newcomer: the record with the most supporting reports."""
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        return tx.sample_record_ssn()

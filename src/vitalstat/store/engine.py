@@ -67,13 +67,14 @@ def _sqlite_begin(conn: Connection) -> None:
 def translate(exc: Exception) -> VitalstatError:
     """Map a driver or SQLAlchemy error to the project's error tree."""
     text = str(getattr(exc, "orig", exc))
+    first = text.splitlines()[0] if text else repr(exc)
     if "append-only" in text:
         return AppendOnlyViolation("events are append-only: they can be added, never changed")
     if isinstance(exc, sa_exc.IntegrityError):
-        return ConflictError(f"the change conflicts with stored data: {text.splitlines()[0]}")
+        return ConflictError(f"the change conflicts with stored data: {first}")
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
-        return StoreUnavailableError(f"the registry database is unavailable: {text.splitlines()[0]}")
-    return StoreError(f"registry database error: {text.splitlines()[0] if text else exc!r}")
+        return StoreUnavailableError(f"the registry database is unavailable: {first}")
+    return StoreError(f"registry database error: {first}")
 
 
 class Store:

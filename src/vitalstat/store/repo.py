@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
@@ -32,7 +33,10 @@ from vitalstat.store.schema import batches, events, records, reports, sources
 __all__ = ["BatchInfo", "Tx", "canonical_json", "utc_now"]
 
 _RECORD_FIELDS = [c.name for c in records.columns]
-_REPORT_INSERT_COLUMNS = ("batch_id", "source_pk", *REPORT_ROW_FIELDS)
+#: Text columns that are often empty for a whole file (never the identifying ones).
+_BLANKABLE = frozenset({"suffix", "middle_name", "state", "zip_residence", "zip_payment", "sex",
+                        "reporter_name", "reporter_relationship", "reporter_contact",
+                        "source_report_id"})
 
 
 def utc_now() -> str:
@@ -202,13 +206,22 @@ class Tx:
 
     def _insert_reports_sqlite(self, batch_id: int, source_pk: int,
                                rows: Sequence[ReportRow]) -> int:
-        cols = ", ".join(_REPORT_INSERT_COLUMNS)
-        marks = ", ".join("?" for _ in REPORT_ROW_FIELDS)
-        sql = (f"INSERT OR IGNORE INTO reports ({cols}) "
-               f"VALUES ({int(batch_id)}, {int(source_pk)}, {marks})")
+        # Binding parameters dominates sqlite3's executemany, so columns that are empty
+        # in every row of this chunk (often 8 of 19 in a DMF file) are written as literal
+        # defaults, and the rest are picked into plain tuples by a C-level itemgetter.
+        varying = [i for i, name in enumerate(REPORT_ROW_FIELDS)
+                   if name not in _BLANKABLE or any(map(itemgetter(i), rows))]
+        blank = [name for name in REPORT_ROW_FIELDS
+                 if name in _BLANKABLE and REPORT_ROW_FIELDS.index(name) not in varying]
+        cols = ", ".join(["batch_id", "source_pk", *(REPORT_ROW_FIELDS[i] for i in varying),
+                          *blank])
+        values = ", ".join([str(int(batch_id)), str(int(source_pk)), *("?" for _ in varying),
+                            *("''" for _ in blank)])
+        pick = itemgetter(*varying)
+        sql = f"INSERT OR IGNORE INTO reports ({cols}) VALUES ({values})"
         cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(sql, rows)
+            cursor.executemany(sql, map(pick, rows))
             return int(cursor.rowcount)
         finally:
             cursor.close()
@@ -229,7 +242,7 @@ class Tx:
             cur.execute(
                 f"INSERT INTO reports (batch_id, source_pk, {cols}) "
                 f"SELECT {int(batch_id)}, {int(source_pk)}, {cols} FROM incoming_reports "
-                "ORDER BY line_no ON CONFLICT (source_pk, payload_hash) DO NOTHING"
+                "ORDER BY line_no ON CONFLICT (ssn, source_pk, payload_hash) DO NOTHING"
             )
             return int(cur.rowcount)
 
@@ -244,20 +257,28 @@ class Tx:
         )
         return [row_to_report(r) for r in self.conn.execute(query).mappings()]
 
-    def batch_ssns_needing_consolidation(self, batch_id: int) -> list[str]:
+    def last_report_id(self) -> int:
+        """Highest report id so far: a batch's reports all come after it.
+
+        Batch queries bound their scan with it (``id > after``) instead of an index on
+        ``batch_id``, which would cost every insert.
+        """
+        return int(self.conn.execute(select(func.max(reports.c.id))).scalar_one() or 0)
+
+    def batch_ssns_needing_consolidation(self, batch_id: int, after: int) -> list[str]:
         """SSNs in the batch that are not a lone new report about an unknown person."""
         sql = (
-            "SELECT DISTINCT r.ssn FROM reports r WHERE r.batch_id = :b AND ("
+            "SELECT r.ssn FROM reports r WHERE r.id > :after AND r.batch_id = :b AND ("
             " r.action = 'D'"
             " OR EXISTS (SELECT 1 FROM reports o WHERE o.ssn = r.ssn AND o.id <> r.id)"
             " OR EXISTS (SELECT 1 FROM records x WHERE x.ssn = r.ssn))"
-            " ORDER BY r.ssn"
-        )
-        return list(self.conn.exec_driver_sql(_named(sql, self.dialect), {"b": batch_id})
-                    .scalars())
+        )  # no DISTINCT / ORDER BY: either would make SQLite scan the whole SSN index
+        params = {"b": batch_id, "after": after}
+        return sorted(set(self.conn.exec_driver_sql(_named(sql, self.dialect), params).scalars()))
 
-    def create_records_from_sole_reports(self, batch_id: int, *, status: RecordStatus,
-                                         restricted: bool, now: str) -> int:
+    def create_records_from_sole_reports(self, batch_id: int, after: int, *,
+                                         status: RecordStatus, restricted: bool,
+                                         now: str) -> int:
         """Set-based form of ``consolidate`` for SSNs whose only report is in this batch.
 
         Must be called after :meth:`batch_ssns_needing_consolidation` took the others;
@@ -271,13 +292,14 @@ class Tx:
             f"INSERT INTO records ({cols}, status, review_reasons, restricted, report_count,"
             " version, updated_at)"
             f" SELECT {picked}, :status, '', :restricted, 1, 1, :now FROM reports r"
-            " WHERE r.batch_id = :b AND r.action <> 'D'"
+            " WHERE r.id > :after AND r.batch_id = :b AND r.action <> 'D'"
             " AND NOT EXISTS (SELECT 1 FROM reports o WHERE o.ssn = r.ssn AND o.id <> r.id)"
             " AND NOT EXISTS (SELECT 1 FROM records x WHERE x.ssn = r.ssn)"
         )
         result = self.conn.exec_driver_sql(
             _named(sql, self.dialect),
-            {"b": batch_id, "status": status.value, "restricted": restricted, "now": now},
+            {"b": batch_id, "after": after, "status": status.value, "restricted": restricted,
+             "now": now},
         )
         return int(result.rowcount)
 
@@ -294,10 +316,9 @@ class Tx:
         else:
             self.conn.execute(insert(records).values(values))
 
-    def sample_record_ssn(self, *, prefer_multi_source: bool = True) -> str | None:
+    def sample_record_ssn(self) -> str | None:
+        """The SSN with the most supporting reports (lowest SSN among equals)."""
         query = select(records.c.ssn).order_by(records.c.report_count.desc(), records.c.ssn)
-        if not prefer_multi_source:
-            query = select(records.c.ssn).order_by(records.c.ssn)
         return self.conn.execute(query.limit(1)).scalar_one_or_none()
 
     # ------------------------------------------------------------------- stats

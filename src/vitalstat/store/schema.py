@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 __all__ = ["batches", "events", "metadata", "records", "reports", "sources"]
@@ -87,8 +88,9 @@ reports = Table(
     Column("reporter_contact", Text, nullable=False),
     Column("source_report_id", Text, nullable=False),
     Column("payload_hash", String(64), nullable=False),
-    UniqueConstraint("source_pk", "payload_hash"),
-    Index(None, "ssn"),
+    # One index serves both lookups by SSN and per-source de-duplication, and grows in
+    # SSN order (sequential appends when a file is sorted, as DMF files are).
+    UniqueConstraint("ssn", "source_pk", "payload_hash"),
 )
 
 records = Table(
@@ -111,7 +113,10 @@ records = Table(
     Column("report_count", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", String(32), nullable=False),
-    Index(None, "status"),
+    # Partial: only records that are not plainly published (the short work queues), so
+    # bulk loads of published records pay nothing for it.
+    Index("ix_records_unpublished", "status", sqlite_where=text("status <> 'published'"),
+          postgresql_where=text("status <> 'published'")),
     sqlite_with_rowid=False,
 )
 

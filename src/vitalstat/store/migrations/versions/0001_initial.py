@@ -75,9 +75,8 @@ def upgrade() -> None:
                                 name="fk_reports_batch_id_batches"),
         sa.ForeignKeyConstraint(["source_pk"], ["sources.id"],
                                 name="fk_reports_source_pk_sources"),
-        sa.UniqueConstraint("source_pk", "payload_hash", name="uq_reports_source_pk"),
+        sa.UniqueConstraint("ssn", "source_pk", "payload_hash", name="uq_reports_ssn"),
     )
-    op.create_index("ix_reports_ssn", "reports", ["ssn"])
     op.create_table(
         "records",
         sa.Column("ssn", sa.String(9), nullable=False),
@@ -100,7 +99,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("ssn", name="pk_records"),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_records_status", "records", ["status"])
+    op.create_index("ix_records_unpublished", "records", ["status"],
+                    sqlite_where=sa.text("status <> 'published'"),
+                    postgresql_where=sa.text("status <> 'published'"))
     op.create_table(
         "events",
         sa.Column("id", _BigId, primary_key=True, autoincrement=True),
