@@ -25,6 +25,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from vitalstat.config import Settings, db_url, default_actor
 from vitalstat.domain.records import RecordStatus, ReviewReason
@@ -43,8 +44,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -64,11 +65,15 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except BadLinesError as exc:
-        err.print(f"[red]error [{exc.code}][/red]: {exc.args[0]}", highlight=False)
+        _print_error(exc.code, exc.args[0])
         raise typer.Exit(1) from None
     except VitalstatError as exc:
-        err.print(f"[red]error [{exc.code}][/red]: {exc}", highlight=False)
+        _print_error(exc.code, str(exc))
         raise typer.Exit(1) from None
+
+
+def _print_error(code: str, message: str) -> None:
+    err.print(Text.assemble(("error", "bold red"), f" [{code}]: {message}"), highlight=False)
 
 
 def _store(db: str | None) -> Store:
@@ -173,17 +178,15 @@ def _print_view(view: Any) -> None:
                   f"born: {rec.date_of_birth or 'unknown'}   reports: {rec.report_count}")
         for reason in rec.review_reasons:
             out.print(f"  [yellow]review[/yellow] {reason.value}: {ReviewReason(reason).text}")
-    table = Table(title="supporting reports", show_lines=False)
-    for col in ("#", "received", "source", "act", "name", "died", "born", "proof", "reporter"):
-        table.add_column(col)
+    out.print(f"supporting reports ({len(view.reports)}):")
     for rep in view.reports:
         reporter = ", ".join(x for x in (rep.reporter.name, rep.reporter.relationship,
                                          rep.reporter.contact) if x)
-        table.add_row(str(rep.report_id), rep.received_at.strftime("%Y-%m-%d %H:%M"),
-                      str(rep.source), rep.action.value, rep.name.display(),
-                      str(rep.date_of_death or ""), str(rep.date_of_birth or ""),
-                      rep.proof.value or "-", reporter or "-")
-    out.print(table)
+        out.print(Text(
+            f"  #{rep.report_id} {rep.received_at:%Y-%m-%d %H:%M} from {rep.source} "
+            f"[{rep.action.value}] {rep.name.display()}; died {rep.date_of_death or '?'}; "
+            f"born {rep.date_of_birth or '?'}; proof {rep.proof.value or '-'}; "
+            f"reporter {reporter or '-'}"))
     for ev in view.events:
         out.print(f"  event {ev['id']} {ev['occurred_at']} {ev['actor']}: {ev['kind']}")
 

@@ -1,0 +1,157 @@
+"""Ingestion end to end, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vitalstat.domain.consolidate import consolidate
+from vitalstat.domain.records import RecordStatus, ReviewReason
+from vitalstat.errors import AnonymousReportError, BadLinesError, ValidationError
+from vitalstat.services.ingest import ingest_file
+from vitalstat.store import Store
+
+HEADER = "ssn,last_name,first_name,date_of_death,date_of_birth,proof,reporter_name\n"
+
+
+def csv(tmp_path: Path, name: str, *lines: str) -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def ingest(store: Store, path: Path, kind: str = "funeral-home", sid: str = "fh-1", **kw):
+    return ingest_file(store, path, source_kind=kind, source_id=sid, actor="tester", **kw)
+
+
+def snapshot(store: Store) -> dict:
+    with store.transaction(write=False) as tx:
+        return {"counts": tx.counts(), "records": list(tx.all_records()),
+                "events": len(tx.events())}
+
+
+def test_ingest_creates_reports_records_and_one_event(store: Store, tmp_path: Path) -> None:
+    path = csv(tmp_path, "fh.csv", "123-45-6789,Smith,Ann,2020-05-17,1930-01-02,V,J. Doe",
+               "223456789,O'Brien,José,2021-03,,,J. Doe")
+    result = ingest(store, path)
+    assert (result.lines, result.reports_new, result.records_created) == (2, 2, 2)
+    with store.transaction(write=False) as tx:
+        rec = tx.get_record("223456789")
+        assert rec is not None and rec.name.last == "OBRIEN" and rec.name.first == "JOSE"
+        assert str(rec.date_of_death) == "2021-03" and rec.status is RecordStatus.PUBLISHED
+        (event,) = [e for e in tx.events() if e["kind"] == "reports.ingested"]
+        assert event["actor"] == "tester" and '"reports_new":2' in event["detail"]
+        (rep,) = tx.reports_for_ssn("123456789")
+        assert rep.reporter.name == "J. Doe" and rep.received_at is not None
+        assert len(rep.payload_hash) == 64
+
+
+def test_the_same_file_twice_changes_nothing(store: Store, tmp_path: Path) -> None:
+    path = csv(tmp_path, "fh.csv", "123456789,Smith,Ann,2020-05-17,,,")
+    first = ingest(store, path)
+    before = snapshot(store)
+    again = ingest(store, path)
+    assert again.already_ingested and again.batch_id == first.batch_id
+    assert snapshot(store) == before
+
+
+def test_overlapping_file_loads_only_new_reports(store: Store, tmp_path: Path) -> None:
+    ingest(store, csv(tmp_path, "a.csv", "123456789,Smith,Ann,2020-05-17,,,"))
+    result = ingest(store, csv(tmp_path, "b.csv", "123456789,Smith,Ann,2020-05-17,,,",
+                               "223456789,Jones,Bo,2020-05-17,,,"))
+    assert (result.reports_new, result.reports_duplicate, result.records_created) == (1, 1, 1)
+
+
+def test_one_bad_line_loads_nothing_and_names_file_line_field(store: Store,
+                                                               tmp_path: Path) -> None:
+    ingest(store, csv(tmp_path, "ok.csv", "323456789,Lee,Kim,2019-01-01,,,"))
+    before = snapshot(store)
+    path = csv(tmp_path, "bad.csv", "123456789,Smith,Ann,2020-05-17,,,",
+               "666456789,Jones,Bo,2020-05-17,,,", "223456789,Jones,Bo,2020-02-30,,,")
+    with pytest.raises(BadLinesError) as info:
+        ingest(store, path)
+    message = info.value.args[0]
+    assert f"{path}:3: ssn: area number 666" in message
+    assert f"{path}:4: date_of_death: day 30 does not exist" in message
+    assert info.value.total == 2
+    assert snapshot(store) == before
+
+
+def test_quarantine_writes_bad_lines_aside_and_loads_the_rest(store: Store,
+                                                              tmp_path: Path) -> None:
+    path = csv(tmp_path, "mixed.csv", "123456789,Smith,Ann,2020-05-17,,,",
+               "12345678X,Jones,Bo,2020-05-17,,,")
+    aside = tmp_path / "aside" / "bad.csv"
+    result = ingest(store, path, quarantine=aside)
+    assert (result.reports_new, result.lines_quarantined) == (1, 1)
+    assert aside.read_text().splitlines() == [HEADER.strip(), "12345678X,Jones,Bo,2020-05-17,,,"]
+    assert "mixed.csv:3: ssn: must be 9 digits" in (tmp_path / "aside" / "bad.csv.errors.txt"
+                                                     ).read_text()
+
+
+def test_anonymous_and_unknown_sources_are_refused(store: Store, tmp_path: Path) -> None:
+    path = csv(tmp_path, "a.csv", "123456789,Smith,Ann,2020-05-17,,,")
+    with pytest.raises(AnonymousReportError):
+        ingest(store, path, sid="  ")
+    with pytest.raises(ValidationError, match="unknown source kind"):
+        ingest(store, path, kind="rumour")
+    assert snapshot(store)["counts"]["reports"] == 0
+
+
+def test_sources_disagreeing_put_the_record_on_hold(store: Store, tmp_path: Path) -> None:
+    ingest(store, csv(tmp_path, "fh.csv", "123456789,Smith,Ann,2020-05-17,,,"))
+    result = ingest(store, csv(tmp_path, "oh.csv", "123456789,Smith,Ann,2020-06-17,,P,"),
+                    kind="state-vital-records", sid="OH")
+    assert result.records_held == ["123456789"] and result.records_changed == 1
+    with store.transaction(write=False) as tx:
+        rec = tx.get_record("123456789")
+        assert rec is not None and rec.status is RecordStatus.HELD and rec.restricted
+        assert rec.review_reasons == (ReviewReason.CONFLICTING_DATE_OF_DEATH,)
+        assert [e["kind"] for e in tx.events(subject="record:123456789")] == ["record.held"]
+
+
+def test_dmf_delete_withdraws(store: Store, tmp_path: Path) -> None:
+    from vitalstat.domain.identity import PartialDate
+    from vitalstat.formats.dmf import DmfEntry, write_dmf
+
+    entry = DmfEntry(" ", "123456789", "SMITH", "", "ANN", "", "P", PartialDate(2020, 5, 17),
+                     PartialDate(1930, 1, 2), "", "", "")
+    full, upd = tmp_path / "full.dmf", tmp_path / "upd.dmf"
+    write_dmf(full, [entry])
+    write_dmf(upd, [replace(entry, action="D")], update=True)
+    ingest(store, full, kind="legacy-dmf", sid="ntis")
+    ingest(store, upd, kind="legacy-dmf", sid="ntis")
+    with store.transaction(write=False) as tx:
+        rec = tx.get_record("123456789")
+        assert rec is not None and rec.status is RecordStatus.WITHDRAWN and rec.version == 2
+
+
+ssns = st.sampled_from(["123456789", "223456789", "323456789", "423456789"])
+lines = st.tuples(ssns, st.sampled_from(["Smith", "Smyth"]),
+                  st.sampled_from(["2020-05-17", "2020-05", "2020-06-01", "2021"]),
+                  st.sampled_from(["", "P", "V"]))
+batches = st.lists(st.tuples(st.sampled_from(["funeral-home", "family", "state-vital-records"]),
+                             st.lists(lines, min_size=1, max_size=4)), min_size=1, max_size=4)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches)
+def test_every_stored_record_is_what_the_domain_says(sqlite_store: Store, tmp_path: Path,
+                                                      plan: list) -> None:
+    """Bulk and per-SSN paths together always agree with pure consolidation."""
+    with sqlite_store.engine.begin() as conn:  # fresh registry per example
+        for table in ("records", "reports", "batches", "sources"):
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+    for i, (kind, rows) in enumerate(plan):
+        body = [f"{ssn},{last},Ann,{dod},,{proof}," for ssn, last, dod, proof in rows]
+        ingest(sqlite_store, csv(tmp_path, f"b{i}.csv", *body), kind=kind, sid=kind[:3])
+    with sqlite_store.transaction(write=False) as tx:
+        for rec in tx.all_records():
+            expected = consolidate(tx.reports_for_ssn(rec.ssn))
+            assert expected is not None
+            assert replace(rec, version=1) == replace(expected, version=1)
