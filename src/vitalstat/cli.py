@@ -269,8 +269,7 @@ def synth(
                                           subscriber_rows=subscriber_rows, progress=progress)
         for path, fmt, kind, source_id in manifest.files:
             out.print(f"{path}  [{fmt}, {kind}/{source_id}]")
-        out.print(f"subscriber file: {manifest.subscriber_path} "
-                  f"(ground truth: {manifest.truth_path})")
+        out.print(f"subscriber file: {manifest.subscriber} (ground truth: {manifest.truth})")
         out.print(f"ingest order: {out_dir / 'manifest.tsv'}")
 
 
