@@ -74,6 +74,7 @@ _APOSTROPHES = "'`\u2018\u2019\u02bc\u00b4"
 _APOSTROPHE_TABLE = str.maketrans("", "", _APOSTROPHES)
 _NON_LETTER = re.compile(r"[^A-Z ]+")
 _SPACES = re.compile(r" {2,}")
+_CLEAN_NAME = re.compile(r"(?:[A-Z]+(?: [A-Z]+)*)?")
 
 
 def normalize_name(raw: str) -> str:
@@ -83,6 +84,8 @@ def normalize_name(raw: str) -> str:
     ``OBRIEN``), hyphens and other punctuation become spaces so compound names keep their
     parts (``Smith-Jones`` -> ``SMITH JONES``). Idempotent.
     """
+    if _CLEAN_NAME.fullmatch(raw):  # the common case (DMF files): already normalised
+        return raw
     decomposed = unicodedata.normalize("NFKD", raw)
     ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
     ascii_only = ascii_only.replace("ß", "SS").replace("Æ", "AE").replace("æ", "AE")

@@ -1,1 +1,55 @@
-"""File formats: the 100-byte DMF layout and the tabular (CSV, Parquet) schema."""
+"""File formats: the 100-byte DMF layout and the tabular (CSV, Parquet) schema.
+
+:func:`read_reports` reads any of them as a stream of
+:class:`~vitalstat.formats.rows.Chunk` s; :func:`detect_format` picks the reader from
+the file name. The tabular module (and with it pyarrow) is imported only when needed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import PurePath
+
+from vitalstat.errors import ValidationError
+from vitalstat.formats.rows import Chunk
+
+__all__ = ["FORMATS", "detect_format", "read_reports"]
+
+#: The formats :func:`read_reports` knows.
+FORMATS: tuple[str, ...] = ("dmf", "csv", "parquet")
+
+_BY_SUFFIX = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """``"csv"`` for ``.csv``, ``"parquet"`` for ``.parquet``/``.pq``, else ``"dmf"``.
+
+    Case-insensitive; DMF files come with many names (``ssdm1``, ``.txt``, ``.dmf``).
+    """
+    return _BY_SUFFIX.get(PurePath(os.fspath(path)).suffix.lower(), "dmf")
+
+
+def read_reports(
+    path: str | os.PathLike[str], fmt: str | None = None, *, chunk_lines: int = 50_000
+) -> Iterator[Chunk]:
+    """Stream the death reports in ``path`` as chunks of at most ``chunk_lines`` lines.
+
+    ``fmt`` is ``"dmf"``, ``"csv"`` or ``"parquet"`` (any case); ``None`` detects it from
+    the file name. An unknown ``fmt`` raises :class:`ValidationError` (field ``format``)
+    at once, before any reading.
+    """
+    kind = detect_format(path) if fmt is None else fmt.strip().lower()
+    if kind == "dmf":
+        from vitalstat.formats.dmf import read_dmf
+
+        return read_dmf(path, chunk_lines=chunk_lines)
+    if kind == "csv":
+        from vitalstat.formats.tabular import read_csv
+
+        return read_csv(path, chunk_lines=chunk_lines)
+    if kind == "parquet":
+        from vitalstat.formats.tabular import read_parquet
+
+        return read_parquet(path, chunk_rows=chunk_lines)
+    raise ValidationError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}", field="format")

@@ -17,7 +17,7 @@ from vitalstat.domain.identity import PartialDate, PersonName, normalize_ssn
 from vitalstat.domain.reports import Action, ProofLevel
 from vitalstat.errors import LineProblem, ValidationError
 
-__all__ = ["REPORT_ROW_FIELDS", "Chunk", "ReportRow", "build_row", "payload_hash"]
+__all__ = ["REPORT_ROW_FIELDS", "Chunk", "ReportRow", "build_row", "iter_rows", "payload_hash"]
 
 
 class ReportRow(NamedTuple):
