@@ -11,7 +11,6 @@ correctly and round-trips to the DMF's ``MMDDCCYY`` losslessly.
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -86,13 +85,21 @@ def normalize_name(raw: str) -> str:
     """
     if _CLEAN_NAME.fullmatch(raw):  # the common case (DMF files): already normalised
         return raw
-    decomposed = unicodedata.normalize("NFKD", raw)
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    ascii_only = ascii_only.replace("ß", "SS").replace("Æ", "AE").replace("æ", "AE")
-    ascii_only = ascii_only.replace("Ø", "O").replace("ø", "O").replace("Ł", "L").replace("ł", "L")
-    upper = ascii_only.translate(_APOSTROPHE_TABLE).upper()
+    text = raw if raw.isascii() else _fold_to_ascii(raw)
+    upper = text.translate(_APOSTROPHE_TABLE).upper()
     letters = _NON_LETTER.sub(" ", upper)
     return _SPACES.sub(" ", letters).strip()
+
+
+def _fold_to_ascii(raw: str) -> str:
+    """Drop accents (``é`` -> ``e``) and spell out letters NFKD cannot split."""
+    decomposed = unicodedata.normalize("NFKD", raw)
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return folded.translate(_LIGATURES)
+
+
+_LIGATURES = str.maketrans({"ß": "SS", "Æ": "AE", "æ": "AE", "Ø": "O", "ø": "O", "Ł": "L",
+                            "ł": "L"})
 
 
 def split_suffix(last: str) -> tuple[str, str]:
@@ -164,11 +171,12 @@ class PartialDate:
         if not s:
             return None
         parts = s.split("-")
-        if len(parts) > 3 or not all(p.isascii() and p.isdigit() for p in parts):
+        if (len(parts) > 3 or len(parts[0]) != 4 or any(len(p) != 2 for p in parts[1:])
+                or not all(p.isascii() and p.isdigit() for p in parts)):
             raise InvalidDate(f"{text!r} is not a date (expected YYYY-MM-DD, 00 for unknown)")
-        if len(parts[0]) != 4 or any(len(p) != 2 for p in parts[1:]):
-            raise InvalidDate(f"{text!r} is not a date (expected YYYY-MM-DD, 00 for unknown)")
-        year, month, day = (int(p) for p in [*parts, "0", "0"][:3])
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 0
+        day = int(parts[2]) if len(parts) > 2 else 0
         if year == 0 and month == 0 and day == 0:
             return None
         return cls(year, month, day)
@@ -222,8 +230,17 @@ class PartialDate:
 
     def latest(self) -> tuple[int, int, int]:
         month = self.month or 12
-        day = self.day or calendar.monthrange(self.year, month)[1]
+        day = self.day or _days_in_month(self.year, month)
         return (self.year, month, day)
+
+
+_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS[month]
 
 
 def _date_problem(year: int, month: int, day: int) -> str | None:
@@ -233,6 +250,6 @@ def _date_problem(year: int, month: int, day: int) -> str | None:
         return f"month {month} does not exist"
     if month == 0:
         return None if day == 0 else "a day is given but the month is unknown"
-    if not 0 <= day <= calendar.monthrange(year, month)[1]:
+    if not 0 <= day <= _days_in_month(year, month):
         return f"day {day} does not exist in {year:04d}-{month:02d}"
     return None
