@@ -167,7 +167,9 @@ def _consolidate_batch(tx: Tx, batch_id: int, after: int, source: Source, actor:
             continue
         result.records_changed += 1
         tx.append_event(
-            actor=actor, kind=f"record.{record.status.value}", subject=f"record:{ssn}",
+            actor=actor, subject=f"record:{ssn}",
+            kind="record.updated" if record.status is previous.status
+            else f"record.{record.status.value}",
             detail={"batch": batch_id, "from_status": previous.status.value,
                     "to_status": record.status.value, "version": record.version,
                     "review_reasons": [r.value for r in record.review_reasons]},
