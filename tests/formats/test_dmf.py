@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from vitalstat.domain.identity import PartialDate, ssn_problem
 from vitalstat.errors import LineProblem, ValidationError
-from vitalstat.formats import dmf
+from vitalstat.formats import _dmf_fast, dmf
 from vitalstat.formats.dmf import (
     LAYOUT,
     DmfEntry,
@@ -464,7 +464,7 @@ def test_clean_lines_never_reach_the_reference_path(
         calls.append(line_no)
         return parse_row(raw, file=file, line_no=line_no)
 
-    monkeypatch.setattr(dmf, "parse_row", counting)
+    monkeypatch.setattr(_dmf_fast, "parse_row", counting)
     entries = [
         DmfEntry(" ", "501234567", "DE LA CRUZ", "", "JOSE", "", "V", P(2010), None),
         DmfEntry(" ", "501234568", "GARCIA JR", "", "ANA", "B", "N", P(2011, 2, 28), P(1950)),
