@@ -52,7 +52,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         "synchronous=FULL",
         "foreign_keys=ON",
         "busy_timeout=30000",
-        "cache_size=-262144",
+        "cache_size=-65536",  # 64 MiB: larger caches held dirty pages and grew RSS
         "temp_store=MEMORY",
     ):
         cur.execute(f"PRAGMA {pragma}")
