@@ -213,25 +213,24 @@ def _print_stats(counts: dict[str, Any]) -> None:
     out.print(f"records: {counts['records']}   reports: {counts['reports']}   "
               f"sources: {counts['sources']}   batches: {counts['batches']}   "
               f"events: {counts['events']}")
-    table = Table(title="records by status")
-    table.add_column("status")
-    table.add_column("records", justify="right")
-    for status in RecordStatus:
-        table.add_row(status.value, str(counts["records_by_status"].get(status.value, 0)))
-    out.print(table)
-    table = Table(title="reports by source kind")
-    table.add_column("source kind")
-    table.add_column("reports", justify="right")
-    for kind in SourceKind:
-        table.add_row(kind.value, str(counts["reports_by_source_kind"].get(kind.value, 0)))
-    out.print(table)
+    by_status, by_kind = counts["records_by_status"], counts["reports_by_source_kind"]
+    _count_table("records by status", "status", "records",
+                 [(s.value, by_status.get(s.value, 0)) for s in RecordStatus])
+    _count_table("reports by source kind", "source kind", "reports",
+                 [(k.value, by_kind.get(k.value, 0)) for k in SourceKind])
     if counts["review_reasons"]:
-        table = Table(title="held for review, by reason")
-        table.add_column("reason")
-        table.add_column("records", justify="right")
-        for code, n in counts["review_reasons"].items():
-            table.add_row(f"{code}: {ReviewReason(code).text}", str(n))
-        out.print(table)
+        _count_table("held for review, by reason", "reason", "records",
+                     [(f"{code}: {ReviewReason(code).text}", n)
+                      for code, n in counts["review_reasons"].items()])
+
+
+def _count_table(title: str, label: str, unit: str, rows: list[tuple[str, int]]) -> None:
+    table = Table(title=title)
+    table.add_column(label)
+    table.add_column(unit, justify="right")
+    for name, n in rows:
+        table.add_row(name, str(n))
+    out.print(table)
 
 
 @app.command()

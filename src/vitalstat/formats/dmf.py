@@ -415,7 +415,7 @@ class _Reader:
         chunk = Chunk()
         for length, count in self.pending:
             for _ in range(count):
-                _add(chunk, parse_row(b" " * length, file=self.file, line_no=line_no))
+                chunk.add(parse_row(b" " * length, file=self.file, line_no=line_no))
                 line_no += 1
                 if chunk.lines == self.chunk_lines:
                     yield chunk
@@ -443,16 +443,8 @@ class _Reader:
             yield from self._flush_pending(line_no)
         chunk = Chunk(nbytes=nbytes)
         problem = f"is {length} characters long, expected {RECORD_LENGTH}"
-        _add(chunk, LineProblem(self.file, line_no, "line", problem))
+        chunk.add(LineProblem(self.file, line_no, "line", problem))
         yield chunk
-
-
-def _add(chunk: Chunk, item: ReportRow | LineProblem) -> None:
-    if isinstance(item, LineProblem):
-        chunk.problems.append(item)
-    else:
-        chunk.rows.append(item)
-    chunk.lines += 1
 
 
 def _process_reference(
@@ -460,4 +452,4 @@ def _process_reference(
 ) -> None:
     """Every line through :func:`parse_row` (the reference the fast path must equal)."""
     for n, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        _add(chunk, parse_row(buf[s:e], file=file, line_no=first_line + n))
+        chunk.add(parse_row(buf[s:e], file=file, line_no=first_line + n))

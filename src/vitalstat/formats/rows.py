@@ -56,6 +56,14 @@ class Chunk:
     lines: int = 0  # lines consumed (valid + bad)
     nbytes: int = 0  # bytes consumed, for progress bars
 
+    def add(self, item: ReportRow | LineProblem) -> None:
+        """Count one consumed line, as a row or as a problem."""
+        if isinstance(item, LineProblem):
+            self.problems.append(item)
+        else:
+            self.rows.append(item)
+        self.lines += 1
+
 
 def payload_hash(payload: bytes) -> str:
     """SHA-256 hex of a report's payload exactly as received."""

@@ -121,14 +121,6 @@ def _row(file: str, line_no: int, values: dict[str, str]) -> ReportRow | LinePro
     )
 
 
-def _add(chunk: Chunk, item: ReportRow | LineProblem) -> None:
-    if isinstance(item, LineProblem):
-        chunk.problems.append(item)
-    else:
-        chunk.rows.append(item)
-    chunk.lines += 1
-
-
 # -------------------------------------------------------------------------- CSV
 
 
@@ -200,9 +192,9 @@ def read_csv(path: str | os.PathLike[str], *, chunk_lines: int = 50_000) -> Iter
                     problem = f"has {len(fields)} fields, expected {width} (as in the header)"
                     fields = None
             if fields is None:
-                _add(chunk, LineProblem(file, start, "line", problem))
+                chunk.add(LineProblem(file, start, "line", problem))
             else:
-                _add(chunk, _row(file, start, dict(zip(header, fields, strict=True))))
+                chunk.add(_row(file, start, dict(zip(header, fields, strict=True))))
             lines.bad_utf8.difference_update(range(start, end + 1))
             if chunk.lines >= chunk_lines:
                 chunk.nbytes, counted = lines.nbytes - counted, lines.nbytes
@@ -266,7 +258,7 @@ def read_parquet(path: str | os.PathLike[str], *, chunk_rows: int = 50_000) -> I
             columns = [_strings(file, header[i], batch.column(i)) for i in range(len(header))]
             chunk = Chunk()
             for cells in zip(*columns, strict=True):
-                _add(chunk, _row(file, line_no, dict(zip(header, cells, strict=True))))
+                chunk.add(_row(file, line_no, dict(zip(header, cells, strict=True))))
                 line_no += 1
             done += batch.num_rows
             reached = size if done >= total else size * done // total
