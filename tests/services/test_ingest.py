@@ -155,3 +155,20 @@ def test_every_stored_record_is_what_the_domain_says(sqlite_store: Store, tmp_pa
             expected = consolidate(tx.reports_for_ssn(rec.ssn))
             assert expected is not None
             assert replace(rec, version=1) == replace(expected, version=1)
+
+
+def test_quarantine_of_a_parquet_file_keeps_its_bad_rows_as_parquet(store: Store,
+                                                                     tmp_path: Path) -> None:
+    from vitalstat.formats.tabular import read_parquet, write_parquet
+
+    path = tmp_path / "agency.parquet"
+    write_parquet(path, [
+        {"ssn": "123456789", "last_name": "Smith", "date_of_death": "2020-05-17"},
+        {"ssn": "000456789", "last_name": "Jones", "date_of_death": "2020-05-17"},
+        {"ssn": "223456789", "last_name": "Lee", "date_of_death": "2020-02-31"},
+    ])
+    aside = tmp_path / "bad.parquet"
+    result = ingest(store, path, kind="federal-agency", sid="va", quarantine=aside)
+    assert (result.reports_new, result.lines_quarantined) == (1, 2)
+    problems = [p for chunk in read_parquet(aside) for p in chunk.problems]
+    assert [p.field for p in problems] == ["ssn", "date_of_death"]

@@ -14,7 +14,7 @@ from pathlib import PurePath
 from vitalstat.errors import ValidationError
 from vitalstat.formats.rows import Chunk
 
-__all__ = ["FORMATS", "detect_format", "read_reports"]
+__all__ = ["FORMATS", "copy_lines", "detect_format", "read_reports"]
 
 #: The formats :func:`read_reports` knows.
 FORMATS: tuple[str, ...] = ("dmf", "csv", "parquet")
@@ -53,3 +53,23 @@ def read_reports(
 
         return read_parquet(path, chunk_rows=chunk_lines)
     raise ValidationError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}", field="format")
+
+
+def copy_lines(path: str | os.PathLike[str], fmt: str, lines: set[int],
+               out: str | os.PathLike[str]) -> None:
+    """Copy the given lines of ``path`` to ``out`` in the same format, as received.
+
+    Line numbers are the readers' own: for CSV and DMF the physical line (a CSV keeps its
+    header, so the copy can be fixed and sent again); for Parquet "line N" is row N-1.
+    """
+    kind = fmt.strip().lower()
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        pq.write_table(table.take(sorted(n - 2 for n in lines)), out)
+        return
+    with open(path, "rb") as src, open(out, "wb") as dst:
+        for number, line in enumerate(src, start=1):
+            if number in lines or (kind == "csv" and number == 1):
+                dst.write(line)

@@ -27,7 +27,7 @@ from vitalstat.domain.consolidate import consolidate, lone_report_terms
 from vitalstat.domain.records import RecordStatus
 from vitalstat.domain.reports import Source, SourceKind
 from vitalstat.errors import BadLinesError, LineProblem, ValidationError
-from vitalstat.formats import detect_format, read_reports
+from vitalstat.formats import copy_lines, detect_format, read_reports
 from vitalstat.formats.rows import Chunk
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
@@ -222,13 +222,8 @@ def _read_ahead(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
 
 
 def _write_quarantine(path: Path, fmt: str, problems: list[LineProblem], out: Path) -> None:
-    """Bad lines as received (CSV keeps its header) plus ``OUT.errors.txt`` with reasons."""
-    bad = {p.line for p in problems}
+    """Bad lines as received (same format) plus ``OUT.errors.txt`` with the reasons."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt in ("dmf", "csv"):
-        with path.open("rb") as src, out.open("wb") as dst:
-            for number, line in enumerate(src, start=1):
-                if number in bad or (fmt == "csv" and number == 1):
-                    dst.write(line)
+    copy_lines(path, fmt, {p.line for p in problems}, out)
     errors = out.with_name(out.name + ".errors.txt")
     errors.write_text("".join(f"{p}\n" for p in problems), encoding="utf-8")
