@@ -28,7 +28,7 @@ from vitalstat.domain.reports import (
     SourceKind,
 )
 from vitalstat.formats.rows import REPORT_ROW_FIELDS, ReportRow
-from vitalstat.store.schema import batches, events, records, reports, sources
+from vitalstat.store.schema import DEATH_COLUMNS, batches, events, records, reports, sources
 
 __all__ = ["BatchInfo", "Tx", "canonical_json", "utc_now"]
 
@@ -77,37 +77,38 @@ def record_to_row(record: DeathRecord, now: str) -> dict[str, Any]:
     }
 
 
+def _death_fields(row: RowMapping) -> dict[str, Any]:
+    """The fields reports and records share (``schema.DEATH_COLUMNS``), as domain values."""
+    return {
+        "ssn": row["ssn"],
+        "name": PersonName(row["last_name"], row["first_name"], row["middle_name"],
+                           row["suffix"]),
+        "date_of_death": _date(row["date_of_death"]),
+        "date_of_birth": _date(row["date_of_birth"]),
+        "proof": ProofLevel(row["proof"]),
+        "state": row["state"],
+        "zip_residence": row["zip_residence"],
+        "zip_payment": row["zip_payment"],
+    }
+
+
 def row_to_record(row: RowMapping) -> DeathRecord:
     return DeathRecord(
-        ssn=row["ssn"],
-        name=PersonName(row["last_name"], row["first_name"], row["middle_name"], row["suffix"]),
-        date_of_death=_date(row["date_of_death"]),
-        date_of_birth=_date(row["date_of_birth"]),
-        proof=ProofLevel(row["proof"]),
+        **_death_fields(row),
         status=RecordStatus(row["status"]),
         review_reasons=tuple(ReviewReason(r) for r in row["review_reasons"].split()),
         restricted=bool(row["restricted"]),
         report_count=row["report_count"],
-        state=row["state"],
-        zip_residence=row["zip_residence"],
-        zip_payment=row["zip_payment"],
         version=row["version"],
     )
 
 
 def row_to_report(row: RowMapping) -> DeathReport:
     return DeathReport(
-        ssn=row["ssn"],
-        name=PersonName(row["last_name"], row["first_name"], row["middle_name"], row["suffix"]),
-        date_of_death=_date(row["date_of_death"]),
-        date_of_birth=_date(row["date_of_birth"]),
+        **_death_fields(row),
         source=Source(SourceKind(row["kind"]), row["source_id"]),
         payload_hash=row["payload_hash"],
         action=Action(row["action"]),
-        proof=ProofLevel(row["proof"]),
-        state=row["state"],
-        zip_residence=row["zip_residence"],
-        zip_payment=row["zip_payment"],
         sex=row["sex"],
         reporter=Reporter(row["reporter_name"], row["reporter_relationship"],
                           row["reporter_contact"]),
@@ -284,8 +285,7 @@ class Tx:
         Must be called after :meth:`batch_ssns_needing_consolidation` took the others;
         a contract test proves the result equals the domain's ``sole_report_record``.
         """
-        copied = ("ssn", "last_name", "suffix", "first_name", "middle_name", "proof",
-                  "date_of_death", "date_of_birth", "state", "zip_residence", "zip_payment")
+        copied = ("ssn", *DEATH_COLUMNS)
         cols = ", ".join(copied)
         picked = ", ".join(f"r.{c}" for c in copied)
         sql = (

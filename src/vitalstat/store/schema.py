@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 
-__all__ = ["batches", "events", "metadata", "records", "reports", "sources"]
+__all__ = ["DEATH_COLUMNS", "batches", "events", "metadata", "records", "reports", "sources"]
 
 metadata = MetaData(
     naming_convention={
@@ -63,6 +63,25 @@ batches = Table(
     UniqueConstraint("source_pk", "file_sha256"),
 )
 
+def _death_columns() -> list[Column[object]]:
+    """What a report says and a record holds about one death (fresh objects per table)."""
+    return [
+        Column("last_name", Text, nullable=False),
+        Column("suffix", String(8), nullable=False),
+        Column("first_name", Text, nullable=False),
+        Column("middle_name", Text, nullable=False),
+        Column("proof", String(1), nullable=False),
+        Column("date_of_death", String(10)),
+        Column("date_of_birth", String(10)),
+        Column("state", String(2), nullable=False),
+        Column("zip_residence", String(5), nullable=False),
+        Column("zip_payment", String(5), nullable=False),
+    ]
+
+
+#: Names of those columns: the set-based record path copies exactly these.
+DEATH_COLUMNS: tuple[str, ...] = tuple(c.name for c in _death_columns())
+
 reports = Table(
     "reports",
     metadata,
@@ -72,16 +91,7 @@ reports = Table(
     Column("line_no", Integer, nullable=False),
     Column("action", String(1), nullable=False),
     Column("ssn", String(9), nullable=False),
-    Column("last_name", Text, nullable=False),
-    Column("suffix", String(8), nullable=False),
-    Column("first_name", Text, nullable=False),
-    Column("middle_name", Text, nullable=False),
-    Column("proof", String(1), nullable=False),
-    Column("date_of_death", String(10)),
-    Column("date_of_birth", String(10)),
-    Column("state", String(2), nullable=False),
-    Column("zip_residence", String(5), nullable=False),
-    Column("zip_payment", String(5), nullable=False),
+    *_death_columns(),
     Column("sex", String(1), nullable=False),
     Column("reporter_name", Text, nullable=False),
     Column("reporter_relationship", Text, nullable=False),
@@ -97,16 +107,7 @@ records = Table(
     "records",
     metadata,
     Column("ssn", String(9), primary_key=True),
-    Column("last_name", Text, nullable=False),
-    Column("suffix", String(8), nullable=False),
-    Column("first_name", Text, nullable=False),
-    Column("middle_name", Text, nullable=False),
-    Column("proof", String(1), nullable=False),
-    Column("date_of_death", String(10)),
-    Column("date_of_birth", String(10)),
-    Column("state", String(2), nullable=False),
-    Column("zip_residence", String(5), nullable=False),
-    Column("zip_payment", String(5), nullable=False),
+    *_death_columns(),
     Column("status", String(16), nullable=False),
     Column("review_reasons", Text, nullable=False),  # space-separated ReviewReason codes
     Column("restricted", Boolean, nullable=False),
