@@ -19,7 +19,7 @@ ENTRY = DmfEntry(" ", "501234567", "DOE", "", "JANE", "", "", PartialDate(2015, 
 
 
 def test_public_api() -> None:
-    assert formats.__all__ == ["FORMATS", "detect_format", "read_reports"]
+    assert formats.__all__ == ["FORMATS", "copy_lines", "detect_format", "read_reports"]
     for module in (formats, dmf, tabular):
         assert all(hasattr(module, name) for name in module.__all__)
 
