@@ -67,3 +67,10 @@ def test_console_script_is_installed() -> None:
     proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True)
     for command in ("init", "ingest", "show", "stats", "synth"):
         assert command in proc.stdout
+
+
+def test_help_keeps_defaults_and_environment_variables() -> None:
+    result = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for text in ("default: by file extension", "env VITALSTAT_DB", "env VITALSTAT_USER"):
+        assert text in result.output

@@ -50,12 +50,12 @@ err = Console(stderr=True, soft_wrap=True)
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Registry URL or SQLite path "
-                 "[env VITALSTAT_DB; default ./vitalstat.db]"),
+                 "(env VITALSTAT_DB; default ./vitalstat.db)"),
 ]
 ActorOption = Annotated[
     str | None,
     typer.Option("--as", help="Who is acting, for the event log "
-                 "[env VITALSTAT_USER; default OS user]"),
+                 "(env VITALSTAT_USER; default: the OS user)"),
 ]
 
 
@@ -98,7 +98,7 @@ def ingest(
     source_id: Annotated[str, typer.Option(
         "--source-id", help="Identity of the sending source, e.g. a state code or licence")],
     fmt: Annotated[str | None, typer.Option(
-        "--format", help="dmf, csv or parquet [default: by file extension]")] = None,
+        "--format", help="dmf, csv or parquet (default: by file extension)")] = None,
     quarantine: Annotated[Path | None, typer.Option(
         "--quarantine", help="Write bad lines to this file and load the rest")] = None,
     db: DbOption = None,
@@ -240,7 +240,7 @@ def synth(
     people: Annotated[int, typer.Option(help="How many dead people to report")] = 100_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files)")] = 0,
     subscriber_rows: Annotated[int | None, typer.Option(
-        help="Rows in the subscriber file [default: min(people, 20000)]")] = None,
+        help="Rows in the subscriber file (default: min(people, 20000))")] = None,
     dmf_lines: Annotated[int | None, typer.Option(
         help="Instead: write one large DMF full file of this many lines (benchmarks)")] = None,
 ) -> None:
