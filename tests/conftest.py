@@ -47,17 +47,18 @@ def store_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(f"{request.param}_url"))
 
 
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = Store.open(store_url)
+def _migrated(url: str) -> Iterator[Store]:
+    s = Store.open(url)
     s.migrate()
     yield s
     s.close()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    yield from _migrated(store_url)
 
 
 @pytest.fixture
 def sqlite_store(sqlite_url: str) -> Iterator[Store]:
-    s = Store.open(sqlite_url)
-    s.migrate()
-    yield s
-    s.close()
+    yield from _migrated(sqlite_url)

@@ -32,7 +32,13 @@ from vitalstat.domain.records import RecordStatus, ReviewReason
 from vitalstat.domain.reports import SourceKind
 from vitalstat.errors import BadLinesError, VitalstatError
 from vitalstat.services.ingest import IngestResult, ingest_file
-from vitalstat.services.registry import init_registry, registry_stats, sample_ssn, show_record
+from vitalstat.services.registry import (
+    RecordView,
+    init_registry,
+    registry_stats,
+    sample_ssn,
+    show_record,
+)
 from vitalstat.store import Store
 
 __all__ = ["app", "main"]
@@ -109,8 +115,8 @@ def ingest(
         store = _store(db)
         store.check_schema()
         settings = Settings.from_env()
-        with _byte_progress(f"ingesting {file.name}", enabled=file.stat().st_size > 5_000_000
-                            if file.exists() else False) as progress:
+        large = file.is_file() and file.stat().st_size > 5_000_000
+        with _byte_progress(f"ingesting {file.name}", enabled=large) as progress:
             result = ingest_file(
                 store, file, source_kind=source_kind, source_id=source_id,
                 actor=default_actor(actor), fmt=fmt, quarantine=quarantine,
@@ -165,7 +171,7 @@ def show(
         _print_view(view)
 
 
-def _print_view(view: Any) -> None:
+def _print_view(view: RecordView) -> None:
     rec = view.record
     if rec is None:
         out.print(f"SSN {view.ssn}: no record (reports only)")
