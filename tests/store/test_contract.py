@@ -138,3 +138,28 @@ def test_driver_errors_are_translated(tmp_path) -> None:
     bad = Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(StoreError):
         bad.check_schema()
+
+
+def test_record_batches_are_the_records_in_ssn_order(store: Store) -> None:
+    now = "2026-11-01T00:00:00+00:00"
+    wanted = []
+    with store.transaction() as tx:
+        for i, (ssn, status) in enumerate([("123456789", RecordStatus.PUBLISHED),
+                                           ("012345678", RecordStatus.HELD),
+                                           ("234567890", RecordStatus.PUBLISHED)]):
+            rec = DeathRecord(ssn=ssn, name=PersonName("SMITH", f"ANN{i}", "", ""),
+                              date_of_death=PartialDate.parse("2020-05-00"),
+                              date_of_birth=None, proof=ProofLevel("V"), state="",
+                              zip_residence="", zip_payment="", status=status,
+                              review_reasons=(), restricted=i == 2, report_count=1, version=1)
+            tx.save_record(rec, now=now, existed=False)
+            wanted.append(rec)
+    with store.transaction(write=False) as tx:
+        every = [r for b in tx.record_batches(batch_rows=2) for r in b.to_pylist()]
+        published = [r for b in tx.record_batches(statuses=[RecordStatus.PUBLISHED])
+                     for r in b.to_pylist()]
+    assert [r["ssn"] for r in every] == ["012345678", "123456789", "234567890"]
+    assert [r["ssn"] for r in published] == ["123456789", "234567890"]
+    assert every[2]["restricted"] is True and every[1]["restricted"] is False
+    assert every[0]["date_of_death"] == "2020-05-00" and every[0]["date_of_birth"] is None
+    assert every[0]["status"] == "held" and every[0]["version"] == 1

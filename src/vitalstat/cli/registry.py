@@ -1,36 +1,28 @@
-"""The ``vitalstat`` command line: parse arguments, call a service, print the outcome.
-
-Exit statuses: 0 success; 1 the registry refused or failed (message names the error code);
-2 bad usage (Typer's own). Every error is printed as ``error [code]: message``.
-"""
+"""Registry commands: init, ingest, show, stats, synth."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-from rich.table import Table
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from vitalstat.config import Settings, db_url, default_actor
+from vitalstat.cli.common import (
+    ActorOption,
+    DbOption,
+    app,
+    byte_progress,
+    count_table,
+    err,
+    errors,
+    open_store,
+    out,
+)
+from vitalstat.config import Settings, default_actor
 from vitalstat.domain.records import RecordStatus, ReviewReason
 from vitalstat.domain.reports import SourceKind
-from vitalstat.errors import BadLinesError, VitalstatError
 from vitalstat.services.ingest import IngestResult, ingest_file
 from vitalstat.services.registry import (
     RecordView,
@@ -39,58 +31,15 @@ from vitalstat.services.registry import (
     sample_ssn,
     show_record,
 )
-from vitalstat.store import Store
 
-__all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="vitalstat",
-    help="Vitalstat: an open death master file. See README.md for a tour.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Registry URL or SQLite path "
-                 "(env VITALSTAT_DB; default ./vitalstat.db)"),
-]
-ActorOption = Annotated[
-    str | None,
-    typer.Option("--as", help="Who is acting, for the event log "
-                 "(env VITALSTAT_USER; default: the OS user)"),
-]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Print domain errors as ``error [code]: message`` and exit 1; never a stack trace."""
-    try:
-        yield
-    except BadLinesError as exc:
-        _print_error(exc.code, exc.args[0])
-        raise typer.Exit(1) from None
-    except VitalstatError as exc:
-        _print_error(exc.code, str(exc))
-        raise typer.Exit(1) from None
-
-
-def _print_error(code: str, message: str) -> None:
-    err.print(Text.assemble(("error", "bold red"), f" [{code}]: {message}"), highlight=False)
-
-
-def _store(db: str | None) -> Store:
-    return Store.open(db_url(db))
+__all__ = ["ingest", "init", "show", "stats", "synth"]
 
 
 @app.command()
 def init(db: DbOption = None, actor: ActorOption = None) -> None:
     """Create the registry (or migrate it to the current schema). Safe to repeat."""
-    with _errors():
-        store = _store(db)
+    with errors():
+        store = open_store(db)
         revision, changed = init_registry(store, actor=default_actor(actor))
         word = "migrated to" if changed else "already at"
         out.print(f"registry {store.url} {word} schema {revision}")
@@ -111,12 +60,12 @@ def ingest(
     actor: ActorOption = None,
 ) -> None:
     """Load a file of death reports. All or nothing; the same file twice changes nothing."""
-    with _errors():
-        store = _store(db)
+    with errors():
+        store = open_store(db)
         store.check_schema()
         settings = Settings.from_env()
         large = file.is_file() and file.stat().st_size > 5_000_000
-        with _byte_progress(f"ingesting {file.name}", enabled=large) as progress:
+        with byte_progress(f"ingesting {file.name}", enabled=large) as progress:
             result = ingest_file(
                 store, file, source_kind=source_kind, source_id=source_id,
                 actor=default_actor(actor), fmt=fmt, quarantine=quarantine,
@@ -141,20 +90,6 @@ def _print_ingest(r: IngestResult, quarantine: Path | None) -> None:
         out.print("nothing changed: every report was already known")
 
 
-@contextmanager
-def _byte_progress(label: str, *, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled or not err.is_terminal:
-        yield None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), TimeRemainingColumn(), console=err,
-                  transient=True) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 @app.command()
@@ -163,8 +98,8 @@ def show(
     db: DbOption = None,
 ) -> None:
     """Show a record, its status and every supporting report."""
-    with _errors():
-        view = show_record(_store(db), ssn)
+    with errors():
+        view = show_record(open_store(db), ssn)
         if view.record is None and not view.reports:
             err.print(f"no record and no report for SSN {view.ssn}")
             raise typer.Exit(1)
@@ -204,8 +139,8 @@ def stats(
     db: DbOption = None,
 ) -> None:
     """Counts of records by status, reports by source kind, and review reasons."""
-    with _errors():
-        store = _store(db)
+    with errors():
+        store = open_store(db)
         counts = registry_stats(store)
         _print_stats(counts)
         if sample:
@@ -220,23 +155,16 @@ def _print_stats(counts: dict[str, Any]) -> None:
               f"sources: {counts['sources']}   batches: {counts['batches']}   "
               f"events: {counts['events']}")
     by_status, by_kind = counts["records_by_status"], counts["reports_by_source_kind"]
-    _count_table("records by status", "status", "records",
+    count_table("records by status", "status", "records",
                  [(s.value, by_status.get(s.value, 0)) for s in RecordStatus])
-    _count_table("reports by source kind", "source kind", "reports",
+    count_table("reports by source kind", "source kind", "reports",
                  [(k.value, by_kind.get(k.value, 0)) for k in SourceKind])
     if counts["review_reasons"]:
-        _count_table("held for review, by reason", "reason", "records",
+        count_table("held for review, by reason", "reason", "records",
                      [(f"{code}: {ReviewReason(code).text}", n)
                       for code, n in counts["review_reasons"].items()])
 
 
-def _count_table(title: str, label: str, unit: str, rows: list[tuple[str, int]]) -> None:
-    table = Table(title=title)
-    table.add_column(label)
-    table.add_column(unit, justify="right")
-    for name, n in rows:
-        table.add_row(name, str(n))
-    out.print(table)
 
 
 @app.command()
@@ -253,7 +181,7 @@ def synth(
     """Write synthetic death reports (every source kind) and a subscriber file."""
     from vitalstat import synth as synthetic
 
-    with _errors():
+    with errors():
         out_dir.mkdir(parents=True, exist_ok=True)
         if dmf_lines is not None:
             path = out_dir / "full.dmf"
@@ -278,13 +206,3 @@ def synth(
         out.print(f"ingest order: {out_dir / 'manifest.tsv'}")
 
 
-def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:
-        err.print("interrupted; nothing was committed by the unfinished command")
-        sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,22 @@
+"""The ``vitalstat`` command line: parse arguments, call a service, print the outcome.
+
+One module per area registers its commands on the shared :data:`app`
+(``common.py`` holds what they share). Only this package imports Typer.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from vitalstat.cli import registry as _registry  # noqa: F401  (registers commands)
+from vitalstat.cli.common import app, err
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was committed by the unfinished command")
+        sys.exit(130)
