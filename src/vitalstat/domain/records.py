@@ -24,6 +24,17 @@ class ReviewReason(enum.StrEnum):
     CONFLICTING_DATE_OF_DEATH = "conflicting-date-of-death"
     CONFLICTING_DATE_OF_BIRTH = "conflicting-date-of-birth"
     CONFLICTING_NAME = "conflicting-name"
+    # Integrity rules (domain/integrity.py)
+    DEATH_IN_FUTURE = "death-in-future"
+    DEATH_BEFORE_BIRTH = "death-before-birth"
+    AGE_OVER_LIMIT = "age-over-limit"
+    MINOR_NON_VITAL = "minor-non-vital"
+    SINGLE_UNVERIFIED = "single-unverified"
+    EVIDENCE_OF_LIFE = "evidence-of-life"
+    PREVIOUSLY_ERRONEOUS = "previously-erroneous"
+    OPEN_CASE = "open-case"
+    SOURCE_SURGE = "source-surge"
+    BATCH_FLAGGED = "batch-flagged"
 
     @property
     def text(self) -> str:
@@ -34,6 +45,22 @@ _REASON_TEXT = {
     ReviewReason.CONFLICTING_DATE_OF_DEATH: "sources disagree on the date of death",
     ReviewReason.CONFLICTING_DATE_OF_BIRTH: "sources disagree on the date of birth",
     ReviewReason.CONFLICTING_NAME: "sources disagree on the name",
+    ReviewReason.DEATH_IN_FUTURE: "the date of death is in the future",
+    ReviewReason.DEATH_BEFORE_BIRTH: "the date of death is before the date of birth",
+    ReviewReason.AGE_OVER_LIMIT: ("the person could have been older than the age limit "
+                                  "(default 115) at death"),
+    ReviewReason.MINOR_NON_VITAL: "a possible minor, reported by a source other than "
+                                  "state vital records",
+    ReviewReason.SINGLE_UNVERIFIED: "one unverified report from a non-vital source, "
+                                    "waiting out the grace period for corroboration",
+    ReviewReason.EVIDENCE_OF_LIFE: "there is evidence the person was alive after the "
+                                   "date of death",
+    ReviewReason.PREVIOUSLY_ERRONEOUS: "this SSN was withdrawn as erroneous before; only "
+                                       "a state vital-records report may list it again",
+    ReviewReason.OPEN_CASE: "a correction case is open for this person",
+    ReviewReason.SOURCE_SURGE: "the source reported more deaths in one day than its "
+                               "ceiling",
+    ReviewReason.BATCH_FLAGGED: "too many people in the same batch tripped other rules",
 }
 
 
