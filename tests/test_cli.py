@@ -37,10 +37,20 @@ def test_init_ingest_show_stats(tmp_path: Path, env: dict[str, str]) -> None:
     assert "nothing changed" in again.output
     shown = run(env, "show", "123456789")
     assert shown.exit_code == 0
-    for text in ("SMITH", "published", "family/fam-7", "Bob Smith", "2020-05"):
+    # a lone family report without proof waits out the grace period
+    for text in ("SMITH", "pending", "single-unverified", "family/fam-7", "Bob Smith",
+                 "2020-05"):
         assert text in shown.output
     stats = run(env, "stats", "--sample")
     assert stats.exit_code == 0 and "records: 1" in stats.output and "sample record" in stats.output
+    queue = run(env, "holds", "list")
+    assert queue.exit_code == 0 and "123456789" in queue.output
+    assert "grace period" in queue.output
+    assert "nothing is waiting" in run(env, "holds", "list", "--reason", "open-case").output
+    wrong = run(env, "holds", "list", "--reason", "bogus")
+    assert wrong.exit_code == 1 and "error [invalid]" in wrong.output
+    recheck = run(env, "holds", "recheck")
+    assert recheck.exit_code == 0 and "0 pending records changed" in recheck.output
 
 
 def test_errors_are_one_line_with_a_code_and_exit_1(tmp_path: Path, env: dict[str, str]) -> None:

@@ -32,6 +32,18 @@ def test_actor_and_chunk_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings.from_env().chunk_lines == 1000
 
 
+def test_integrity_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VITALSTAT_CHUNK", raising=False)
+    assert Settings.from_env().integrity.grace_days == 14
+    monkeypatch.setenv("VITALSTAT_GRACE_DAYS", "0")
+    monkeypatch.setenv("VITALSTAT_SURGE_CEILING", "20")
+    rules = Settings.from_env().integrity
+    assert (rules.grace_days, rules.surge_ceiling, rules.max_age_at_death) == (0, 20, 115)
+    monkeypatch.setenv("VITALSTAT_MAX_AGE", "0")
+    with pytest.raises(ConfigError, match="VITALSTAT_MAX_AGE must be at least 1"):
+        Settings.from_env()
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),

@@ -5,14 +5,18 @@
 | VITALSTAT_DB     | ``sqlite:///./vitalstat.db`` | registry URL (SQLAlchemy) or a file path   |
 | VITALSTAT_USER   | the OS user                  | actor named in events for CLI actions      |
 | VITALSTAT_CHUNK  | ``50000``                    | lines per ingest chunk (memory vs. speed)  |
+
+and the integrity rules' thresholds (``VITALSTAT_GRACE_DAYS`` and the rest: see
+:data:`SETTINGS`).
 """
 
 from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from vitalstat.domain.integrity import IntegrityRules
 from vitalstat.errors import ConfigError
 
 __all__ = ["DEFAULT_DB", "SETTINGS", "Settings", "db_url", "default_actor"]
@@ -24,6 +28,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "VITALSTAT_DB": (DEFAULT_DB, "registry URL (SQLAlchemy form) or a path to a SQLite file"),
     "VITALSTAT_USER": ("the OS user", "actor named in events for CLI actions"),
     "VITALSTAT_CHUNK": ("50000", "lines per ingest chunk"),
+    "VITALSTAT_GRACE_DAYS": ("14", "days a lone unverified non-vital report waits (0: off)"),
+    "VITALSTAT_MAX_AGE": ("115", "age at death above which a record is held"),
+    "VITALSTAT_SURGE_CEILING": ("5000", "deaths one source may report in a day before "
+                                "its batches are held"),
+    "VITALSTAT_BATCH_FLAG_LIMIT": ("100", "people flagged in one batch before the whole "
+                                   "batch is held"),
 }
 
 
@@ -56,14 +66,34 @@ def _os_user() -> str:
 @dataclass(frozen=True, slots=True)
 class Settings:
     chunk_lines: int = 50_000
+    integrity: IntegrityRules = field(default_factory=IntegrityRules)
 
     @classmethod
     def from_env(cls) -> Settings:
-        raw = os.environ.get("VITALSTAT_CHUNK", "50000")
+        defaults = IntegrityRules()
         try:
-            chunk = int(raw)
-        except ValueError:
-            raise ConfigError(f"VITALSTAT_CHUNK must be a whole number, not {raw!r}") from None
-        if chunk < 1:
-            raise ConfigError("VITALSTAT_CHUNK must be at least 1")
-        return cls(chunk_lines=chunk)
+            rules = IntegrityRules(
+                grace_days=_whole("VITALSTAT_GRACE_DAYS", defaults.grace_days, least=0),
+                max_age_at_death=_whole("VITALSTAT_MAX_AGE", defaults.max_age_at_death,
+                                        least=1),
+                surge_ceiling=_whole("VITALSTAT_SURGE_CEILING", defaults.surge_ceiling,
+                                     least=0),
+                batch_flag_limit=_whole("VITALSTAT_BATCH_FLAG_LIMIT",
+                                        defaults.batch_flag_limit, least=0),
+            )
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        return cls(chunk_lines=_whole("VITALSTAT_CHUNK", 50_000, least=1), integrity=rules)
+
+
+def _whole(name: str, default: int, *, least: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < least:
+        raise ConfigError(f"{name} must be at least {least}")
+    return value

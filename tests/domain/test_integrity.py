@@ -18,6 +18,7 @@ from vitalstat.domain.integrity import (
     apply_holds,
     batch_holds,
     check_second_person,
+    lone_report_screen,
     needs_second_person,
     record_holds,
     status_for,
@@ -31,6 +32,9 @@ R = ReviewReason
 DIED = PartialDate(2020, 5, 17)
 BORN = PartialDate(1940, 3, 2)
 DEFAULT_RULES = IntegrityRules()
+partial = st.builds(
+    lambda y, m, d: PartialDate(y, m, d if m else 0),
+    st.integers(1880, 2030), st.integers(0, 12), st.sampled_from([0, 1, 15, 28]))
 
 
 def report(kind: SourceKind = SourceKind.FUNERAL_HOME, sid: str = "fh1", *,
@@ -94,6 +98,42 @@ def test_a_lone_unverified_report_waits_out_the_grace_period_as_pending() -> Non
     assert holds(lone, report(SourceKind.FAMILY, "f"), evidence=fresh) == ()  # corroborated
 
 
+def test_the_historical_file_has_no_grace_period_nor_minor_rule() -> None:
+    lone = report(SourceKind.LEGACY_DMF, "ssa", proof=ProofLevel.UNKNOWN)
+    assert holds(lone, evidence=Evidence(today=TODAY, first_reported=TODAY)) == ()
+    child = report(SourceKind.LEGACY_DMF, "ssa", dob=PartialDate(2015, 1, 1))
+    assert holds(child) == ()
+    assert holds(child, report(SourceKind.FAMILY, "f", dob=PartialDate(2015, 1, 1))) == (
+        R.MINOR_NON_VITAL,)
+    assert R.DEATH_BEFORE_BIRTH in holds(report(SourceKind.LEGACY_DMF, "ssa",
+                                                dob=PartialDate(2021)))
+
+
+@given(st.sampled_from(list(SourceKind)), partial, st.none() | partial,
+       st.sampled_from(list(ProofLevel)), st.integers(0, 3), st.integers(0, 30))
+@settings(max_examples=400)
+def test_the_lone_report_screen_never_clears_a_row_a_rule_would_hold(
+        kind: SourceKind, dod: PartialDate, dob: PartialDate | None, proof: ProofLevel,
+        grace: int, year_shift: int) -> None:
+    rules = IntegrityRules(grace_days=grace)
+    today = date(dod.year + year_shift - 15, 6, 15)
+    screen = lone_report_screen(kind, today, rules)
+    lone = report(kind, "x", dod=dod, dob=dob, proof=proof)
+    if screen.clears(dod.iso(), dob.iso() if dob else None, proof.value):
+        assert holds(lone, evidence=Evidence(today=today, first_reported=today),
+                     rules=rules) == ()
+
+
+def test_the_screen_compares_partial_dates_of_death_exactly() -> None:
+    screen = lone_report_screen(SourceKind.FAMILY, date(2026, 12, 1), DEFAULT_RULES)
+    for dod, cleared in [("2026-12-00", True), ("2026-12-01", True), ("2026-00-00", True),
+                         ("2026-12-02", False), ("2027-00-00", False)]:
+        assert screen.clears(dod, None, "V") is cleared, dod
+    assert not screen.clears("2020-01-01", "2019-00-00", "V")  # could be a minor
+    assert not screen.clears("2020-01-01", "1900-00-00", "V")  # could be over the limit
+    assert not screen.clears("2020-01-01", None, "")  # blank proof: grace period
+
+
 def test_evidence_of_life_after_the_death_holds() -> None:
     seen = Evidence(today=TODAY, alive_on=date(2021, 1, 5))
     assert R.EVIDENCE_OF_LIFE in holds(report(), evidence=seen)
@@ -114,9 +154,13 @@ def test_an_open_case_holds() -> None:
 
 def test_batch_rules() -> None:
     rules = IntegrityRules(surge_ceiling=10, batch_flag_limit=2)
-    assert batch_holds(reported_today=10, flagged_people=2, rules=rules) == ()
-    assert batch_holds(reported_today=11, flagged_people=3, rules=rules) == (
+    fh, legacy = SourceKind.FUNERAL_HOME, SourceKind.LEGACY_DMF
+    assert batch_holds(kind=fh, reported_today=10, flagged_people=2, rules=rules) == ()
+    assert batch_holds(kind=fh, reported_today=11, flagged_people=3, rules=rules) == (
         R.SOURCE_SURGE, R.BATCH_FLAGGED)
+    # the historical file is loaded in bulk: no daily ceiling, no batch flag limit
+    assert batch_holds(kind=legacy, reported_today=10**7, flagged_people=10**4,
+                       rules=rules) == ()
 
 
 def test_apply_holds_merges_with_consolidation_and_keeps_withdrawn() -> None:
@@ -168,9 +212,6 @@ def _age(born: date, died: date) -> int:
     return died.year - born.year - ((died.month, died.day) < (born.month, born.day))
 
 
-partial = st.builds(
-    lambda y, m, d: PartialDate(y, m, d if m else 0),
-    st.integers(1880, 2030), st.integers(0, 12), st.sampled_from([0, 1, 15, 28]))
 
 
 @given(partial, partial)
@@ -242,6 +283,7 @@ def _published_is_lawful(rec: DeathRecord, vital: bool, ev: Evidence, rules: Int
                          n: int, standing: list[DeathReport]) -> bool:
     if rec.review_reasons or ev.open_case or (ev.withdrawn_as_erroneous and not vital):
         return False
+    historical = all(r.source.kind is SourceKind.LEGACY_DMF for r in standing)
     dod = rec.date_of_death
     assert dod is not None  # a record is never made without a date of death
     deaths = _concrete(dod)
@@ -255,8 +297,9 @@ def _published_is_lawful(rec: DeathRecord, vital: bool, ev: Evidence, rules: Int
             return False
         if _age(min(births), max(deaths)) > rules.max_age_at_death:
             return False
-        if not vital and _age(max(births), min(deaths)) < rules.adult_age:
+        if not vital and not historical and _age(max(births), min(deaths)) < rules.adult_age:
             return False
-    lone_unverified = (n == 1 and not vital and standing[0].proof is ProofLevel.UNKNOWN)
+    lone_unverified = (n == 1 and not vital and standing[0].proof is ProofLevel.UNKNOWN
+                       and not historical)
     assert ev.first_reported is not None
     return not (lone_unverified and (ev.today - ev.first_reported).days < rules.grace_days)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vitalstat.domain.consolidate import consolidate
+from vitalstat.domain.consolidate import consolidate, effective_reports
+from vitalstat.domain.integrity import Evidence, apply_holds, record_holds
 from vitalstat.domain.records import RecordStatus, ReviewReason
 from vitalstat.errors import AnonymousReportError, BadLinesError, ValidationError
 from vitalstat.services.ingest import ingest_file
@@ -42,7 +44,12 @@ def test_ingest_creates_reports_records_and_one_event(store: Store, tmp_path: Pa
     with store.transaction(write=False) as tx:
         rec = tx.get_record("223456789")
         assert rec is not None and rec.name.last == "OBRIEN" and rec.name.first == "JOSE"
-        assert str(rec.date_of_death) == "2021-03" and rec.status is RecordStatus.PUBLISHED
+        assert str(rec.date_of_death) == "2021-03"
+        # one unverified report from a funeral home waits out the grace period
+        assert rec.status is RecordStatus.PENDING
+        assert rec.review_reasons == (ReviewReason.SINGLE_UNVERIFIED,)
+        verified = tx.get_record("123456789")
+        assert verified is not None and verified.status is RecordStatus.PUBLISHED
         (event,) = [e for e in tx.events() if e["kind"] == "reports.ingested"]
         assert event["actor"] == "tester" and '"reports_new":2' in event["detail"]
         (rep,) = tx.reports_for_ssn("123456789")
@@ -132,7 +139,8 @@ def test_dmf_delete_withdraws(store: Store, tmp_path: Path) -> None:
 
 ssns = st.sampled_from(["123456789", "223456789", "323456789", "423456789"])
 lines = st.tuples(ssns, st.sampled_from(["Smith", "Smyth"]),
-                  st.sampled_from(["2020-05-17", "2020-05", "2020-06-01", "2021"]),
+                  st.sampled_from(["2020-05-17", "2020-05", "2020-06-01", "2021", "2099-01"]),
+                  st.sampled_from(["", "1900-01-01", "2015-02-03", "1950"]),
                   st.sampled_from(["", "P", "V"]))
 batches = st.lists(st.tuples(st.sampled_from(["funeral-home", "family", "state-vital-records"]),
                              st.lists(lines, min_size=1, max_size=4)), min_size=1, max_size=4)
@@ -143,17 +151,24 @@ batches = st.lists(st.tuples(st.sampled_from(["funeral-home", "family", "state-v
 @given(batches)
 def test_every_stored_record_is_what_the_domain_says(sqlite_store: Store, tmp_path: Path,
                                                       plan: list) -> None:
-    """Bulk and per-SSN paths together always agree with pure consolidation."""
+    """Bulk and per-SSN paths together always agree with the pure domain: consolidation,
+    then the integrity rules."""
     with sqlite_store.engine.begin() as conn:  # fresh registry per example
         for table in ("records", "reports", "batches", "sources"):
             conn.exec_driver_sql(f"DELETE FROM {table}")
     for i, (kind, rows) in enumerate(plan):
-        body = [f"{ssn},{last},Ann,{dod},,{proof}," for ssn, last, dod, proof in rows]
+        body = [f"{ssn},{last},Ann,{dod},{dob},{proof}," for ssn, last, dod, dob, proof in rows]
         ingest(sqlite_store, csv(tmp_path, f"b{i}.csv", *body), kind=kind, sid=kind[:3])
     with sqlite_store.transaction(write=False) as tx:
         for rec in tx.all_records():
-            expected = consolidate(tx.reports_for_ssn(rec.ssn))
-            assert expected is not None
+            reports = tx.reports_for_ssn(rec.ssn)
+            record = consolidate(reports)
+            assert record is not None
+            standing = effective_reports(reports)
+            today = datetime.now(UTC).date()
+            evidence = Evidence(today=today, first_reported=min(
+                (r.received_at.date() for r in standing), default=None))
+            expected = apply_holds(record, record_holds(record, standing, evidence))
             assert replace(rec, version=1) == replace(expected, version=1)
 
 

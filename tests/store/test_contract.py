@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -9,6 +11,7 @@ from sqlalchemy import text
 
 from vitalstat.domain.consolidate import sole_report_record
 from vitalstat.domain.identity import PartialDate, PersonName
+from vitalstat.domain.integrity import IntegrityRules, lone_report_screen
 from vitalstat.domain.records import DeathRecord, RecordStatus, ReviewReason
 from vitalstat.domain.reports import ProofLevel, Source, SourceKind
 from vitalstat.errors import AppendOnlyViolation, SchemaOutOfDateError, StoreError
@@ -20,10 +23,11 @@ SRC = Source(SourceKind.FUNERAL_HOME, "fh-1")
 
 
 def row(line: int, ssn: str, *, last: str = "SMITH", dod: str = "2020-05-17",
-        action: str = "A") -> ReportRow:
-    built = build_row(file="t", line_no=line, payload=f"{line}{ssn}{last}{dod}{action}".encode(),
+        action: str = "A", dob: str = "1930-01-02", proof: str = "V") -> ReportRow:
+    built = build_row(file="t", line_no=line,
+                      payload=f"{line}{ssn}{last}{dod}{action}{dob}{proof}".encode(),
                       action=action, ssn=ssn, last_name=last, first_name="Ann",
-                      proof="V", date_of_death=dod, date_of_birth="1930-01-02",
+                      proof=proof, date_of_death=dod, date_of_birth=dob,
                       reporter_name="R. Director", reporter_contact="555-0100")
     assert isinstance(built, ReportRow)
     return built
@@ -113,15 +117,19 @@ def test_record_round_trip(store: Store) -> None:
         assert tx.get_record("223456789") is None
 
 
+SCREEN = lone_report_screen(SourceKind.FUNERAL_HOME, date(2026, 12, 1), IntegrityRules())
+
+
 def test_bulk_record_path_equals_the_domain_rule(store: Store) -> None:
     """The set-based insert makes exactly the record domain.sole_report_record makes."""
     rows = [row(1, "123456789"), row(2, "223456789", dod="1999-00-00"),
             row(3, "323456789", action="D", dod="")]
     batch, _ = new_batch(store, rows)
     with store.transaction() as tx:
-        assert tx.batch_ssns_needing_consolidation(batch, 0) == ["323456789"]
+        assert tx.batch_ssns_needing_consolidation(batch, 0, SCREEN) == ["323456789"]
         status, restricted = RecordStatus.PUBLISHED, False
         made = tx.create_records_from_sole_reports(batch, 0, status=status, restricted=restricted,
+                                                   screen=SCREEN,
                                                    now="2026-01-01T00:00:00+00:00")
         assert made == 2
     with store.transaction(write=False) as tx:
@@ -129,6 +137,28 @@ def test_bulk_record_path_equals_the_domain_rule(store: Store) -> None:
             (only,) = tx.reports_for_ssn(ssn)
             assert tx.get_record(ssn) == sole_report_record(only)
         assert tx.get_record("323456789") is None
+
+
+def test_the_sql_screen_routes_exactly_what_the_domain_screen_does_not_clear(
+        store: Store) -> None:
+    grid = [(dod, dob, proof)
+            for dod in ("2026-11-30", "2026-12-00", "2026-12-01", "2026-12-02", "2027-00-00",
+                        "2000-06-15")
+            for dob in (None, "1885-00-00", "1884-06-01", "1982-00-00", "1981-06-15",
+                        "2000-07-01", "2001-01-01")
+            for proof in ("", "V")]
+    rows = [row(i + 1, f"{100 + i:03d}456789", dod=dod, dob=dob or "", proof=proof)
+            for i, (dod, dob, proof) in enumerate(grid)]
+    batch, _ = new_batch(store, rows)
+    with store.transaction() as tx:
+        routed = set(tx.batch_ssns_needing_consolidation(batch, 0, SCREEN))
+        made = tx.create_records_from_sole_reports(
+            batch, 0, status=RecordStatus.PUBLISHED, restricted=False, screen=SCREEN,
+            now="2026-01-01T00:00:00+00:00")
+    expected = {r.ssn for r in rows
+                if not SCREEN.clears(r.date_of_death or "", r.date_of_birth, r.proof)}
+    assert routed == expected and 0 < len(expected) < len(rows)
+    assert made == len(rows) - len(expected)
 
 
 def test_driver_errors_are_translated(tmp_path) -> None:

@@ -69,7 +69,8 @@ def ingest(
             result = ingest_file(
                 store, file, source_kind=source_kind, source_id=source_id,
                 actor=default_actor(actor), fmt=fmt, quarantine=quarantine,
-                chunk_lines=settings.chunk_lines, progress=progress,
+                chunk_lines=settings.chunk_lines, rules=settings.integrity,
+                progress=progress,
             )
         _print_ingest(result, quarantine)
 
@@ -82,7 +83,10 @@ def _print_ingest(r: IngestResult, quarantine: Path | None) -> None:
     out.print(f"{r.file}: batch {r.batch_id} from {r.source}: {r.lines} lines, "
               f"{r.reports_new} new reports, {r.reports_duplicate} already known, "
               f"{r.records_created} records created, {r.records_changed} changed, "
-              f"{len(r.records_held)} held for review")
+              f"{len(r.records_held) + r.records_held_in_bulk} held or pending for review")
+    for code in r.batch_reasons:
+        out.print(f"[yellow]the whole batch is held[/yellow] ({code}): "
+                  f"{ReviewReason(code).text}")
     if r.lines_quarantined:
         out.print(f"{r.lines_quarantined} bad lines written to {quarantine} "
                   f"(reasons in {quarantine}.errors.txt)")

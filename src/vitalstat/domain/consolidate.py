@@ -29,6 +29,7 @@ __all__ = [
     "lone_report_terms",
     "names_conflict",
     "sole_report_record",
+    "versioned",
 ]
 
 
@@ -151,8 +152,14 @@ def consolidate(
             zip_residence=best.zip_residence,
             zip_payment=best.zip_payment,
         )
+    return versioned(record, previous)
+
+
+def versioned(record: DeathRecord, previous: DeathRecord | None) -> DeathRecord:
+    """``record`` as the next version of ``previous``: ``previous`` itself when nothing
+    but the version differs, else one version up (a new record is version 1)."""
     if previous is None:
-        return record
+        return replace(record, version=1)
     if replace(record, version=previous.version) == previous:
         return previous
     return replace(record, version=previous.version + 1)

@@ -39,18 +39,21 @@ from datetime import date, timedelta
 
 from vitalstat.domain.identity import PartialDate
 from vitalstat.domain.records import DeathRecord, RecordStatus, ReviewReason
-from vitalstat.domain.reports import VITAL_KINDS, DeathReport, ProofLevel
+from vitalstat.domain.reports import VITAL_KINDS, DeathReport, ProofLevel, SourceKind
 from vitalstat.errors import RefusedError
 
 __all__ = [
     "BATCH_REASONS",
+    "HISTORICAL_KINDS",
     "Evidence",
     "IntegrityRules",
+    "LoneReportScreen",
     "TwoPersonAction",
     "age_bounds",
     "apply_holds",
     "batch_holds",
     "check_second_person",
+    "lone_report_screen",
     "needs_second_person",
     "record_holds",
     "status_for",
@@ -72,6 +75,15 @@ class IntegrityRules:
                      "batch_flag_limit"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
+
+
+#: Sources whose files are the historical death file itself (SSA's published records),
+#: not fresh reports. The rules aimed at fresh reports do not apply to their lines: the
+#: grace period, minors from non-vital sources, the daily surge ceiling and the batch
+#: flag limit (a historical file of millions of lines always has hundreds of flagged
+#: lines, and children do die). The data-sanity rules (future, before birth, over the
+#: age limit: the junk GAO-14-46 found in the real file) and every evidence rule apply.
+HISTORICAL_KINDS: frozenset[SourceKind] = frozenset({SourceKind.LEGACY_DMF})
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +114,10 @@ def _vital_support(standing: Sequence[DeathReport]) -> bool:
     return any(r.source.kind in VITAL_KINDS for r in standing)
 
 
+def _historical_only(standing: Sequence[DeathReport]) -> bool:
+    return all(r.source.kind in HISTORICAL_KINDS for r in standing)
+
+
 def record_holds(
     record: DeathRecord,
     standing: Sequence[DeathReport],
@@ -120,12 +136,14 @@ def record_holds(
             least, greatest = age_bounds(dob, dod)
             if greatest > rules.max_age_at_death:
                 reasons.append(ReviewReason.AGE_OVER_LIMIT)
-            if least < rules.adult_age and not _vital_support(standing):
+            if (least < rules.adult_age and not _vital_support(standing)
+                    and not _historical_only(standing)):
                 reasons.append(ReviewReason.MINOR_NON_VITAL)
     if (
         rules.grace_days
         and len(standing) == 1
         and not _vital_support(standing)
+        and not _historical_only(standing)
         and standing[0].proof is ProofLevel.UNKNOWN
         and evidence.first_reported is not None
         and evidence.today < evidence.first_reported + timedelta(days=rules.grace_days)
@@ -149,17 +167,68 @@ BATCH_REASONS = (ReviewReason.SOURCE_SURGE, ReviewReason.BATCH_FLAGGED)
 
 
 def batch_holds(
-    *, reported_today: int, flagged_people: int,
+    *, kind: SourceKind, reported_today: int, flagged_people: int,
     rules: IntegrityRules = IntegrityRules(),
 ) -> tuple[ReviewReason, ...]:
-    """Batch rules: ``reported_today`` deaths from this source today (this batch
-    included); ``flagged_people`` in this batch that record rules already hold."""
+    """Batch rules for a batch from a source of ``kind``: ``reported_today`` deaths from
+    this source today (this batch included); ``flagged_people`` in this batch that record
+    rules already hold."""
     reasons: list[ReviewReason] = []
+    if kind in HISTORICAL_KINDS:
+        return ()
     if reported_today > rules.surge_ceiling:
         reasons.append(ReviewReason.SOURCE_SURGE)
     if flagged_people > rules.batch_flag_limit:
         reasons.append(ReviewReason.BATCH_FLAGGED)
     return tuple(reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class LoneReportScreen:
+    """Which lone reports the store may turn into published records without the domain.
+
+    The store's set-based path (one statement for millions of legacy lines) cannot call
+    :func:`record_holds` per row, so it sends every row this screen does not clear
+    through the domain instead. The screen never clears a row a record rule could hold:
+    a row is cleared only when its date of death is not after ``today`` (``YYYY-MM-DD``
+    text compares exactly as the rule does, ``00`` parts included), its birth year lies
+    ``age_low``..``age_high`` years before its death year (or it has no date of birth),
+    and, when ``blank_proof_needs_domain``, it carries a proof code.
+    """
+
+    today: str
+    age_low: int
+    age_high: int
+    blank_proof_needs_domain: bool
+
+    def clears(self, date_of_death: str, date_of_birth: str | None, proof: str) -> bool:
+        """The screen on one row's stored values (the store states the same in SQL)."""
+        if date_of_death > self.today:
+            return False
+        if date_of_birth is not None and not (
+                self.age_low <= int(date_of_death[:4]) - int(date_of_birth[:4])
+                <= self.age_high):
+            return False
+        return not (self.blank_proof_needs_domain and proof == "")
+
+
+def lone_report_screen(kind: SourceKind, today: date,
+                       rules: IntegrityRules = IntegrityRules()) -> LoneReportScreen:
+    """The screen for lone reports from a source of ``kind`` (see :class:`LoneReportScreen`).
+
+    Years apart ``d`` bound the age: at least ``d - 1``, at most ``d``. So ``d`` above
+    ``adult_age`` rules out a minor (and death before birth), and ``d`` at most
+    ``max_age_at_death`` rules out the age limit.
+    """
+    historical = kind in HISTORICAL_KINDS
+    return LoneReportScreen(
+        today=today.isoformat(),
+        # the minor rule does not apply to the historical file: only death before birth
+        age_low=1 if historical else rules.adult_age + 1,
+        age_high=rules.max_age_at_death,
+        blank_proof_needs_domain=bool(rules.grace_days) and kind not in VITAL_KINDS
+        and not historical,
+    )
 
 
 def status_for(reasons: Sequence[ReviewReason]) -> RecordStatus:

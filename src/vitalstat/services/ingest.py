@@ -6,8 +6,11 @@
    (the error names file, line, field and reason); with a quarantine file, bad lines are
    written aside and the rest loads.
 4. Reports this source already sent (same payload hash) are skipped as duplicates.
-5. Records are consolidated for every SSN the batch touched: lone reports about unknown
-   people in one set-based statement, everything else through ``domain.consolidate``.
+5. Records are consolidated for every SSN the batch touched, and the integrity rules
+   (``domain.integrity``) decide whether each may publish, must wait out the grace period
+   (pending) or is held for a person: lone reports about unknown people that no rule
+   could hold in one set-based statement, everything else through the domain. The batch
+   rules (a source's daily surge ceiling, too many flagged people) hold the whole batch.
 6. One ``reports.ingested`` event per batch, plus one event per existing record that
    changed, all in the same transaction.
 """
@@ -20,15 +23,23 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
-from vitalstat.domain.consolidate import consolidate, lone_report_terms
+from vitalstat.domain.consolidate import lone_report_terms
+from vitalstat.domain.integrity import (
+    IntegrityRules,
+    batch_holds,
+    lone_report_screen,
+    status_for,
+)
 from vitalstat.domain.records import RecordStatus
 from vitalstat.domain.reports import Source, SourceKind
 from vitalstat.errors import BadLinesError, LineProblem, ValidationError
 from vitalstat.formats import copy_lines, detect_format, read_reports
 from vitalstat.formats.rows import Chunk
+from vitalstat.services.holds import assess, save_assessed
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
@@ -55,7 +66,9 @@ class IngestResult:
     lines_quarantined: int = 0
     records_created: int = 0
     records_changed: int = 0
-    records_held: list[str] = field(default_factory=list)
+    records_held: list[str] = field(default_factory=list)  # held or pending, one by one
+    records_held_in_bulk: int = 0  # created held by a batch rule, set-based
+    batch_reasons: list[str] = field(default_factory=list)  # batch rules that fired
 
     @property
     def changed_nothing(self) -> bool:
@@ -80,12 +93,14 @@ def ingest_file(
     fmt: str | None = None,
     quarantine: Path | None = None,
     chunk_lines: int = 50_000,
+    rules: IntegrityRules | None = None,
     progress: Progress | None = None,
 ) -> IngestResult:
     """Load ``path`` as reports from ``source_kind/source_id``; see the module docstring."""
     source = Source(SourceKind.parse(source_kind), source_id.strip())  # refuses anonymous
     if not path.is_file():
         raise ValidationError(f"{path}: no such file", field="file")
+    rules = rules or IntegrityRules()
     fmt = fmt or detect_format(path)
     result = IngestResult(file=str(path), source=str(source), fmt=fmt,
                           file_sha256=file_sha256(path))
@@ -131,7 +146,7 @@ def ingest_file(
             _write_quarantine(path, fmt, problems, quarantine)
             result.lines_quarantined = problem_count
 
-        _consolidate_batch(tx, batch_id, after, source, actor, result)
+        _consolidate_batch(tx, batch_id, after, source, source_pk, actor, rules, result)
         tx.finish_batch(batch_id, lines=result.lines, reports_new=result.reports_new,
                         reports_duplicate=result.reports_duplicate,
                         lines_quarantined=result.lines_quarantined)
@@ -145,40 +160,50 @@ def ingest_file(
                 "lines_quarantined": result.lines_quarantined,
                 "records_created": result.records_created,
                 "records_changed": result.records_changed,
+                "records_held": len(result.records_held) + result.records_held_in_bulk,
+                "batch_reasons": result.batch_reasons,
             },
             at=result.received_at,
         )
     return result
 
 
-def _consolidate_batch(tx: Tx, batch_id: int, after: int, source: Source, actor: str,
-                       result: IngestResult) -> None:
+def _consolidate_batch(tx: Tx, batch_id: int, after: int, source: Source, source_pk: int,
+                       actor: str, rules: IntegrityRules, result: IngestResult) -> None:
+    """Decide every record the batch touched: consolidation, then the integrity rules."""
     now = utc_now()
-    for ssn in tx.batch_ssns_needing_consolidation(batch_id, after):
-        previous = tx.get_record(ssn)
-        record = consolidate(tx.reports_for_ssn(ssn), previous)
-        if record is None or record is previous:
+    today = datetime.fromisoformat(result.received_at).date()
+    screen = lone_report_screen(source.kind, today, rules)
+    assessed = [assess(tx, ssn, today=today, rules=rules)
+                for ssn in tx.batch_ssns_needing_consolidation(batch_id, after, screen)]
+    day_start = datetime.combine(today, time(), UTC).isoformat(timespec="microseconds")
+    extra = batch_holds(
+        kind=source.kind,
+        reported_today=tx.reports_received_since(source_pk, day_start) + result.reports_new,
+        flagged_people=sum(a.flagged for a in assessed), rules=rules)
+    result.batch_reasons = [r.value for r in extra]
+    for item in assessed:
+        record = save_assessed(tx, item, actor=actor, now=now, cause={"batch": batch_id},
+                               extra=extra)
+        if record is None:
             continue
-        tx.save_record(record, now=now, existed=previous is not None)
-        if record.status is RecordStatus.HELD:
-            result.records_held.append(ssn)
-        if previous is None:
+        if record.status in (RecordStatus.HELD, RecordStatus.PENDING):
+            result.records_held.append(record.ssn)
+        if item.previous is None:
             result.records_created += 1
-            continue
-        result.records_changed += 1
-        tx.append_event(
-            actor=actor, subject=f"record:{ssn}",
-            kind="record.updated" if record.status is previous.status
-            else f"record.{record.status.value}",
-            detail={"batch": batch_id, "from_status": previous.status.value,
-                    "to_status": record.status.value, "version": record.version,
-                    "review_reasons": [r.value for r in record.review_reasons]},
-            at=now,
-        )
-    # Lone reports about people not yet on the file: the domain's own terms, set-based.
+        else:
+            result.records_changed += 1
+    # Lone reports about people not yet on the file that no rule could hold: the
+    # domain's own terms, set-based (the screen sent every other row through the domain).
     status, restricted = lone_report_terms(source.kind)
-    result.records_created += tx.create_records_from_sole_reports(
-        batch_id, after, status=status, restricted=restricted, now=now)
+    if extra:
+        status = status_for(extra)
+    made = tx.create_records_from_sole_reports(
+        batch_id, after, status=status, restricted=restricted, screen=screen, now=now,
+        review_reasons=extra)
+    result.records_created += made
+    if extra:
+        result.records_held_in_bulk += made
 
 
 def _read_ahead(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:

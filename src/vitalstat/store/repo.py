@@ -19,6 +19,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
 
 from vitalstat.domain.identity import PartialDate, PersonName
+from vitalstat.domain.integrity import LoneReportScreen
 from vitalstat.domain.records import DeathRecord, RecordStatus, ReviewReason
 from vitalstat.domain.reports import (
     Action,
@@ -277,42 +278,56 @@ class Tx:
         """
         return int(self.conn.execute(select(func.max(reports.c.id))).scalar_one() or 0)
 
-    def batch_ssns_needing_consolidation(self, batch_id: int, after: int) -> list[str]:
-        """SSNs in the batch that are not a lone new report about an unknown person."""
+    def batch_ssns_needing_consolidation(self, batch_id: int, after: int,
+                                         screen: LoneReportScreen) -> list[str]:
+        """SSNs in the batch that are not a lone new report about an unknown person that
+        ``screen`` clears: everything else goes through the domain."""
+        clause, params = _screen_sql(screen)
         sql = (
             "SELECT r.ssn FROM reports r WHERE r.id > :after AND r.batch_id = :b AND ("
             " r.action = 'D'"
+            f" OR NOT {clause}"
             " OR EXISTS (SELECT 1 FROM reports o WHERE o.ssn = r.ssn AND o.id <> r.id)"
             " OR EXISTS (SELECT 1 FROM records x WHERE x.ssn = r.ssn))"
         )  # no DISTINCT / ORDER BY: either would make SQLite scan the whole SSN index
-        params = {"b": batch_id, "after": after}
+        params |= {"b": batch_id, "after": after}
         return sorted(set(self.conn.exec_driver_sql(_named(sql, self.dialect), params).scalars()))
 
     def create_records_from_sole_reports(self, batch_id: int, after: int, *,
                                          status: RecordStatus, restricted: bool,
-                                         now: str) -> int:
+                                         screen: LoneReportScreen, now: str,
+                                         review_reasons: Sequence[ReviewReason] = ()) -> int:
         """Set-based form of ``consolidate`` for SSNs whose only report is in this batch.
 
-        Must be called after :meth:`batch_ssns_needing_consolidation` took the others;
-        a contract test proves the result equals the domain's ``sole_report_record``.
+        Must be called after :meth:`batch_ssns_needing_consolidation` took the others
+        (with the same ``screen``); a contract test proves the result equals the domain's
+        ``sole_report_record`` with the integrity rules applied.
         """
         copied = ("ssn", *DEATH_COLUMNS)
         cols = ", ".join(copied)
         picked = ", ".join(f"r.{c}" for c in copied)
+        clause, params = _screen_sql(screen)
         sql = (
             f"INSERT INTO records ({cols}, status, review_reasons, restricted, report_count,"
             " version, updated_at)"
-            f" SELECT {picked}, :status, '', :restricted, 1, 1, :now FROM reports r"
+            f" SELECT {picked}, :status, :reasons, :restricted, 1, 1, :now FROM reports r"
             " WHERE r.id > :after AND r.batch_id = :b AND r.action <> 'D'"
+            f" AND {clause}"
             " AND NOT EXISTS (SELECT 1 FROM reports o WHERE o.ssn = r.ssn AND o.id <> r.id)"
             " AND NOT EXISTS (SELECT 1 FROM records x WHERE x.ssn = r.ssn)"
         )
-        result = self.conn.exec_driver_sql(
-            _named(sql, self.dialect),
-            {"b": batch_id, "after": after, "status": status.value, "restricted": restricted,
-             "now": now},
-        )
+        params |= {"b": batch_id, "after": after, "status": status.value,
+                   "restricted": restricted, "now": now,
+                   "reasons": " ".join(r.value for r in review_reasons)}
+        result = self.conn.exec_driver_sql(_named(sql, self.dialect), params)
         return int(result.rowcount)
+
+    def reports_received_since(self, source_pk: int, since: str) -> int:
+        """New reports from this source in batches received at or after ``since``."""
+        return int(self.conn.execute(
+            select(func.coalesce(func.sum(batches.c.reports_new), 0)).where(
+                and_(batches.c.source_pk == source_pk, batches.c.received_at >= since))
+        ).scalar_one())
 
     # ----------------------------------------------------------------- records
     def get_record(self, ssn: str) -> DeathRecord | None:
@@ -326,6 +341,22 @@ class Tx:
             self.conn.execute(update(records).where(records.c.ssn == record.ssn).values(values))
         else:
             self.conn.execute(insert(records).values(values))
+
+    def ssns_with_status(self, status: RecordStatus) -> list[str]:
+        """SSNs of records in ``status`` (cheap for every status but ``published``)."""
+        query = select(records.c.ssn).where(records.c.status == status.value)
+        return list(self.conn.execute(query.order_by(records.c.ssn)).scalars())
+
+    def waiting_records(self, *, reason: ReviewReason | None = None,
+                        limit: int = 100) -> list[DeathRecord]:
+        """Held and pending records (optionally with ``reason``), oldest change first."""
+        query = select(records).where(records.c.status.in_(
+            [RecordStatus.HELD.value, RecordStatus.PENDING.value]))
+        if reason is not None:
+            query = query.where((" " + records.c.review_reasons + " ").contains(
+                f" {reason.value} "))
+        query = query.order_by(records.c.updated_at, records.c.ssn).limit(limit)
+        return [row_to_record(r) for r in self.conn.execute(query).mappings()]
 
     def sample_record_ssn(self) -> str | None:
         """The SSN with the most supporting reports (lowest SSN among equals)."""
@@ -373,22 +404,33 @@ class Tx:
         sql += " ORDER BY ssn"
         cursor = self.conn.exec_driver_sql(_named(sql, self.dialect), params).cursor
         assert cursor is not None
-        # SQLite hands booleans back as 0/1: read them as integers, then cast.
-        types = [pa.int8() if f.type == pa.bool_() else f.type for f in RECORD_ARROW_SCHEMA]
         while rows := cursor.fetchmany(batch_rows):
             columns = zip(*rows, strict=True)
-            arrays = [pa.array(col, type=t) for col, t in zip(columns, types, strict=True)]
-            yield pa.RecordBatch.from_arrays(
-                [a.cast(f.type) for a, f in zip(arrays, RECORD_ARROW_SCHEMA, strict=True)],
-                schema=RECORD_ARROW_SCHEMA)
+            # SQLite hands booleans back as 0/1, psycopg as bool: bool() takes both.
+            arrays = [pa.array(map(bool, col) if f.type == pa.bool_() else col, type=f.type)
+                      for col, f in zip(columns, RECORD_ARROW_SCHEMA, strict=True)]
+            yield pa.RecordBatch.from_arrays(arrays, schema=RECORD_ARROW_SCHEMA)
 
     def all_records(self) -> Iterable[DeathRecord]:
         for row in self.conn.execute(select(records).order_by(records.c.ssn)).mappings():
             yield row_to_record(row)
 
 
+def _screen_sql(screen: LoneReportScreen) -> tuple[str, dict[str, Any]]:
+    """:meth:`LoneReportScreen.clears` on report row ``r``, in SQL (both backends)."""
+    years = ("(CAST(substr(r.date_of_death, 1, 4) AS INTEGER)"
+             " - CAST(substr(r.date_of_birth, 1, 4) AS INTEGER))")
+    clause = (f"(r.date_of_death <= :screen_today AND (r.date_of_birth IS NULL"
+              f" OR {years} BETWEEN :screen_age_low AND :screen_age_high)")
+    if screen.blank_proof_needs_domain:
+        clause += " AND r.proof <> ''"
+    params = {"screen_today": screen.today, "screen_age_low": screen.age_low,
+              "screen_age_high": screen.age_high}
+    return clause + ")", params
+
+
 def _named(sql: str, dialect: str) -> str:
     """Driver-level SQL uses ``:name`` (sqlite3) or ``%(name)s`` (psycopg)."""
     if dialect == "sqlite":
         return sql
-    return re.sub(r":([a-z_]+)", r"%(\1)s", sql)
+    return re.sub(r":([a-z_][a-z0-9_]*)", r"%(\1)s", sql)

@@ -1,0 +1,65 @@
+"""``vitalstat holds``: the queue of records waiting for a person, each with its reasons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from vitalstat.cli.common import ActorOption, DbOption, app, errors, open_store, out
+from vitalstat.config import Settings, default_actor
+from vitalstat.domain.records import ReviewReason
+from vitalstat.errors import ValidationError
+from vitalstat.services.holds import held_records, recheck_pending
+
+__all__ = ["holds"]
+
+holds = typer.Typer(help="Records held or pending for review, with the reason for each.",
+                    no_args_is_help=True)
+app.add_typer(holds, name="holds")
+
+
+@holds.command("list")
+def list_holds(
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Only records held for this reason code")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many")] = 100,
+    db: DbOption = None,
+) -> None:
+    """Held and pending records, oldest first, with every reason in words."""
+    with errors():
+        code = None
+        if reason is not None:
+            try:
+                code = ReviewReason(reason)
+            except ValueError:
+                codes = ", ".join(r.value for r in ReviewReason)
+                raise ValidationError(f"{reason!r} is not a reason code ({codes})",
+                                      field="reason") from None
+        found = held_records(open_store(db), reason=code, limit=limit)
+        if not found:
+            out.print("nothing is waiting for review")
+            return
+        table = Table(title=f"{len(found)} records waiting (oldest first)")
+        for col in ("SSN", "name", "died", "status", "why"):
+            table.add_column(col)
+        for rec in found:
+            table.add_row(rec.ssn, rec.name.display(), str(rec.date_of_death or "?"),
+                          rec.status.value,
+                          "\n".join(f"{r.value}: {r.text}" for r in rec.review_reasons))
+        out.print(table)
+        out.print("see one record and its reports: vitalstat show SSN")
+
+
+@holds.command("recheck")
+def recheck(db: DbOption = None, actor: ActorOption = None) -> None:
+    """Re-decide pending records: those whose grace period has ended publish."""
+    with errors():
+        settings = Settings.from_env()
+        changed = recheck_pending(open_store(db), actor=default_actor(actor),
+                                  today=datetime.now(UTC).date(), rules=settings.integrity)
+        for rec in changed:
+            out.print(f"{rec.ssn}: now {rec.status.value}")
+        out.print(f"{len(changed)} pending records changed")
