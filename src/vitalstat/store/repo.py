@@ -32,6 +32,7 @@ from vitalstat.domain.reports import (
     SourceKind,
 )
 from vitalstat.formats.rows import REPORT_ROW_FIELDS, ReportRow
+from vitalstat.store.distribution import DistributionQueries
 from vitalstat.store.schema import DEATH_COLUMNS, batches, events, records, reports, sources
 
 __all__ = ["RECORD_ARROW_SCHEMA", "BatchInfo", "Tx", "canonical_json", "utc_now"]
@@ -132,7 +133,7 @@ def row_to_report(row: RowMapping) -> DeathReport:
     )
 
 
-class Tx:
+class Tx(DistributionQueries):
     """Repository operations bound to one open transaction."""
 
     def __init__(self, conn: Connection, *, read_only: bool = False) -> None:
