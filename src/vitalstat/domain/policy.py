@@ -187,10 +187,21 @@ def _years_later(day: date, years: int) -> date:
 _ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
 
 
-def may_receive(standing: Standing, facts: RecordFacts, today: date,
-                rule: EmbargoRule = DEFAULT_EMBARGO) -> Decision:
-    """May a recipient with ``standing`` receive a record with ``facts`` on ``today``?"""
+def _tier(standing: Standing, today: date, at_most: Tier | None) -> Tier | None:
     tier = entitlement(standing, today).tier
+    if tier is not None and at_most is not None and at_most.rank < tier.rank:
+        return at_most
+    return tier
+
+
+def may_receive(standing: Standing, facts: RecordFacts, today: date,
+                rule: EmbargoRule = DEFAULT_EMBARGO, *, at_most: Tier | None = None
+                ) -> Decision:
+    """May a recipient with ``standing`` receive a record with ``facts`` on ``today``?
+
+    ``at_most`` caps the tier (a file asked for at a lower tier than the recipient's).
+    """
+    tier = _tier(standing, today, at_most)
     if tier is None:
         return Decision(False, "the recipient is suspended")
     if not facts.published:
@@ -231,10 +242,10 @@ class RecordFilter:
             _latest(facts.date_of_death) <= self.died_on_or_before)
 
 
-def release_filter(standing: Standing, today: date,
-                   rule: EmbargoRule = DEFAULT_EMBARGO) -> RecordFilter:
+def release_filter(standing: Standing, today: date, rule: EmbargoRule = DEFAULT_EMBARGO,
+                   *, at_most: Tier | None = None) -> RecordFilter:
     """The :class:`RecordFilter` equal to :func:`may_receive` for ``standing`` on ``today``."""
-    tier = entitlement(standing, today).tier
+    tier = _tier(standing, today, at_most)
     if tier is None:
         return RecordFilter(nothing=True, allow_restricted=False, died_on_or_before=None)
     cutoff = None

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from vitalstat.formats.dmf_columnar import dmf_lines
 from vitalstat.store.repo import RECORD_ARROW_SCHEMA
 
-__all__ = ["DELTA_SCHEMA", "Snapshot", "SnapshotWriter", "ssn_numbers"]
+__all__ = ["DELTA_SCHEMA", "Snapshot", "SnapshotWriter", "rows_at", "ssn_numbers", "write_delta"]
 
 #: ``records.parquet`` columns with the action in front.
 DELTA_SCHEMA = pa.schema([pa.field("action", pa.string(), nullable=False),
@@ -150,7 +150,7 @@ class SnapshotWriter:
         parts = list(self._changed)
         gone = np.flatnonzero(~prev.matched)
         if len(gone):
-            rows = _rows_at(prev.path, gone)
+            rows = rows_at(prev.path, gone)
             parts.append(rows.add_column(0, DELTA_SCHEMA.field("action"),
                                          pa.array(["D"] * rows.num_rows, pa.string())))
         if not parts:
@@ -159,7 +159,7 @@ class SnapshotWriter:
         return table.sort_by([("ssn", "ascending")])
 
 
-def _rows_at(path: Path, indices: np.ndarray) -> pa.Table:
+def rows_at(path: Path, indices: np.ndarray) -> pa.Table:
     """Rows ``indices`` (sorted) of a Parquet file, reading only the row groups they are in."""
     file = pq.ParquetFile(path)
     sizes = [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)]

@@ -90,6 +90,10 @@ class DistributionQueries:
         return int(self.conn.execute(
             insert(deliveries).values(values).returning(deliveries.c.id)).scalar_one())
 
+    def finish_delivery(self, delivery_id: int, *, path: str, record_count: int) -> None:
+        self.conn.execute(update(deliveries).where(deliveries.c.id == delivery_id)
+                          .values(path=path, record_count=record_count))
+
     def delivery_rows(self, subscriber_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute(
             select(deliveries).where(deliveries.c.subscriber_id == subscriber_id)
