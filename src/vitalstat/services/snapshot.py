@@ -32,6 +32,35 @@ __all__ = ["DELTA_SCHEMA", "Snapshot", "SnapshotWriter", "rows_at", "ssn_numbers
 DELTA_SCHEMA = pa.schema([pa.field("action", pa.string(), nullable=False),
                           *RECORD_ARROW_SCHEMA])
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1, "use_dictionary": True}
+#: Rows per Parquet row group, whatever size the batches come in: the file's bytes must
+#: not depend on how the records were read.
+ROW_GROUP_ROWS = 100_000
+
+
+class _RowGroups:
+    """Feeds a ParquetWriter row groups of exactly ``ROW_GROUP_ROWS`` (the last: the rest)."""
+
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self.writer = writer
+        self.pending: list[pa.RecordBatch] = []
+        self.rows = 0
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.pending.append(batch)
+        self.rows += batch.num_rows
+        if self.rows >= ROW_GROUP_ROWS:
+            table = pa.Table.from_batches(self.pending)
+            whole = (self.rows // ROW_GROUP_ROWS) * ROW_GROUP_ROWS
+            self.writer.write_table(table.slice(0, whole), row_group_size=ROW_GROUP_ROWS)
+            rest = table.slice(whole)
+            self.pending = rest.to_batches() if rest.num_rows else []
+            self.rows = rest.num_rows
+
+    def close(self) -> None:
+        if self.rows:
+            self.writer.write_table(pa.Table.from_batches(self.pending),
+                                    row_group_size=ROW_GROUP_ROWS)
+        self.writer.close()
 
 
 def ssn_numbers(ssn: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -89,15 +118,15 @@ class SnapshotWriter:
     def write(self, batches: Iterable[pa.RecordBatch]) -> Snapshot:
         seconds = self.result.seconds
         digest = hashlib.sha256()
-        parquet = pq.ParquetWriter(self.directory / "records.parquet", RECORD_ARROW_SCHEMA,
-                                   **PARQUET_OPTIONS)
+        parquet = _RowGroups(pq.ParquetWriter(self.directory / "records.parquet",
+                                              RECORD_ARROW_SCHEMA, **PARQUET_OPTIONS))
         try:
             with (self.directory / "full.dmf").open("wb") as dmf:
                 t = time.perf_counter()
                 for batch in batches:
                     t1 = time.perf_counter()
                     seconds["read"] += t1 - t
-                    parquet.write_batch(batch)
+                    parquet.add(batch)
                     t2 = time.perf_counter()
                     lines = dmf_lines(batch)
                     digest.update(lines)
