@@ -5,6 +5,9 @@
 | VITALSTAT_DB     | ``sqlite:///./vitalstat.db`` | registry URL (SQLAlchemy) or a file path   |
 | VITALSTAT_USER   | the OS user                  | actor named in events for CLI actions      |
 | VITALSTAT_CHUNK  | ``50000``                    | lines per ingest chunk (memory vs. speed)  |
+| VITALSTAT_RELEASES | ``./releases``             | directory that holds the release folders   |
+| VITALSTAT_KEYS   | ``./keys``                   | directory of the release signing key       |
+| VITALSTAT_EMBARGO | ``year-end+3``              | embargo rule (see ``domain.policy``)       |
 
 and the integrity rules' thresholds (``VITALSTAT_GRACE_DAYS`` and the rest: see
 :data:`SETTINGS`).
@@ -15,11 +18,22 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from vitalstat.domain.integrity import IntegrityRules
-from vitalstat.errors import ConfigError
+from vitalstat.domain.policy import DEFAULT_EMBARGO, EmbargoRule
+from vitalstat.errors import ConfigError, ValidationError
 
-__all__ = ["DEFAULT_DB", "SETTINGS", "Settings", "db_url", "default_actor"]
+__all__ = [
+    "DEFAULT_DB",
+    "SETTINGS",
+    "Settings",
+    "db_url",
+    "default_actor",
+    "embargo_rule",
+    "keys_dir",
+    "releases_dir",
+]
 
 DEFAULT_DB = "sqlite:///./vitalstat.db"
 
@@ -34,7 +48,27 @@ SETTINGS: dict[str, tuple[str, str]] = {
                                 "its batches are held"),
     "VITALSTAT_BATCH_FLAG_LIMIT": ("100", "people flagged in one batch before the whole "
                                    "batch is held"),
+    "VITALSTAT_RELEASES": ("./releases", "directory that holds the release folders"),
+    "VITALSTAT_KEYS": ("./keys", "directory of the release signing key (private key inside)"),
+    "VITALSTAT_EMBARGO": ("year-end+3", "embargo rule: year-end+3, year-end+2 or anniversary+3"),
 }
+
+
+def releases_dir(value: str | None = None) -> Path:
+    return Path(value or os.environ.get("VITALSTAT_RELEASES") or "releases")
+
+
+def keys_dir(value: str | None = None) -> Path:
+    return Path(value or os.environ.get("VITALSTAT_KEYS") or "keys")
+
+
+def embargo_rule(value: str | None = None) -> EmbargoRule:
+    """``VITALSTAT_EMBARGO`` (default: the most conservative reading)."""
+    raw = value or os.environ.get("VITALSTAT_EMBARGO") or DEFAULT_EMBARGO.value
+    try:
+        return EmbargoRule.parse(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"VITALSTAT_EMBARGO: {exc.reason}") from None
 
 
 def db_url(value: str | None = None) -> str:

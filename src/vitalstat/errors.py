@@ -10,8 +10,10 @@ map codes to exit statuses or HTTP statuses in exactly one place each.
     │   ├── InvalidSSN                  invalid-ssn
     │   ├── InvalidDate                 invalid-date
     │   ├── InvalidName                 invalid-name
-    │   └── InputFileError              invalid-file   (names file, line, field)
-    │       └── BadLinesError           bad-lines      (several InputFileErrors)
+    │   ├── InputFileError              invalid-file   (names file, line, field)
+    │   │   └── BadLinesError           bad-lines      (several InputFileErrors)
+    │   ├── SignatureError              bad-signature  (a signature or key does not check)
+    │   └── ChecksumError               bad-checksum   (a file differs from its manifest)
     ├── RefusedError                    refused
     │   └── AnonymousReportError        anonymous-report
     ├── NotFoundError                   not-found
@@ -34,6 +36,7 @@ __all__ = [
     "AnonymousReportError",
     "AppendOnlyViolation",
     "BadLinesError",
+    "ChecksumError",
     "ConfigError",
     "ConflictError",
     "InputFileError",
@@ -44,6 +47,7 @@ __all__ = [
     "NotFoundError",
     "RefusedError",
     "SchemaOutOfDateError",
+    "SignatureError",
     "StoreError",
     "StoreUnavailableError",
     "ValidationError",
@@ -119,6 +123,18 @@ class BadLinesError(InputFileError):
         shown = "\n".join(f"  {p}" for p in self.problems)
         more = f"\n  ... and {total - len(self.problems)} more" if total > len(problems) else ""
         self.args = (f"{total} bad line(s); nothing was loaded:\n{shown}{more}",)
+
+
+class SignatureError(ValidationError):
+    """A signature does not verify, or a key or signature file is malformed."""
+
+    code = "bad-signature"
+
+
+class ChecksumError(ValidationError):
+    """A file's size, record count or SHA-256 differs from what its manifest says."""
+
+    code = "bad-checksum"
 
 
 class RefusedError(VitalstatError):

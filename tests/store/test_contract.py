@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pyarrow as pa
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -17,6 +18,7 @@ from vitalstat.domain.reports import ProofLevel, Source, SourceKind
 from vitalstat.errors import AppendOnlyViolation, SchemaOutOfDateError, StoreError
 from vitalstat.formats.rows import ReportRow, build_row
 from vitalstat.store import Store
+from vitalstat.store.repo import RECORD_ARROW_SCHEMA
 from vitalstat.store.schema import metadata
 
 SRC = Source(SourceKind.FUNERAL_HOME, "fh-1")
@@ -193,3 +195,21 @@ def test_record_batches_are_the_records_in_ssn_order(store: Store) -> None:
     assert every[2]["restricted"] is True and every[1]["restricted"] is False
     assert every[0]["date_of_death"] == "2020-05-00" and every[0]["date_of_birth"] is None
     assert every[0]["status"] == "held" and every[0]["version"] == 1
+
+
+def test_record_batches_are_the_same_through_either_reader(sqlite_store: Store) -> None:
+    """On SQLite a read-only transaction reads columnar (ADBC); a write one, the cursor."""
+    now = "2026-11-01T00:00:00+00:00"
+    with sqlite_store.transaction() as tx:
+        for i in range(25):
+            rec = DeathRecord(ssn=f"1234567{i:02d}", name=PersonName("SMITH", f"ANN{i}", "", ""),
+                              date_of_death=PartialDate.parse("2020-05-00") if i % 3 else None,
+                              date_of_birth=None if i % 2 else PartialDate(1930, 1, 2),
+                              proof=ProofLevel("V"), status=RecordStatus.PUBLISHED,
+                              restricted=i % 4 == 0, report_count=1, version=1 + i % 3)
+            tx.save_record(rec, now=now, existed=False)
+        cursor = [b for b in tx.record_batches(batch_rows=4)]
+    with sqlite_store.transaction(write=False) as tx:
+        columnar = [b for b in tx.record_batches(batch_rows=4)]
+    assert pa.Table.from_batches(cursor).equals(pa.Table.from_batches(columnar))
+    assert pa.Table.from_batches(columnar).schema == RECORD_ARROW_SCHEMA

@@ -10,6 +10,7 @@ import sys
 
 from vitalstat.cli import holds as _holds  # noqa: F401  (registers commands)
 from vitalstat.cli import registry as _registry  # noqa: F401  (registers commands)
+from vitalstat.cli import releases as _releases  # noqa: F401  (registers commands)
 from vitalstat.cli.common import app, err
 
 __all__ = ["app", "main"]

@@ -149,7 +149,7 @@ class Store:
             raise translate(exc) from None
         try:
             with conn.begin():
-                yield Tx(conn)
+                yield Tx(conn, read_only=not write)
         except sa_exc.SQLAlchemyError as exc:
             raise translate(exc) from None
         finally:

@@ -13,9 +13,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
 
 from vitalstat.domain.identity import PartialDate, PersonName
@@ -30,6 +33,7 @@ from vitalstat.domain.reports import (
     SourceKind,
 )
 from vitalstat.formats.rows import REPORT_ROW_FIELDS, ReportRow
+from vitalstat.store.distribution import DistributionQueries
 from vitalstat.store.schema import DEATH_COLUMNS, batches, events, records, reports, sources
 
 __all__ = ["RECORD_ARROW_SCHEMA", "BatchInfo", "Tx", "canonical_json", "utc_now"]
@@ -130,12 +134,13 @@ def row_to_report(row: RowMapping) -> DeathReport:
     )
 
 
-class Tx:
+class Tx(DistributionQueries):
     """Repository operations bound to one open transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, read_only: bool = False) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
+        self.read_only = read_only
 
     # ------------------------------------------------------------------ events
     def append_event(self, *, actor: str, kind: str, subject: str, detail: dict[str, Any],
@@ -390,18 +395,26 @@ class Tx:
                        batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
         """Records in SSN order as Arrow batches of :data:`RECORD_ARROW_SCHEMA`.
 
-        The bulk read behind snapshots: rows come straight off the driver cursor and are
-        turned into columns without building a domain object per record.
+        The bulk read behind snapshots. In a read-only transaction on a SQLite file the
+        rows are read by a second, read-only connection through the ADBC SQLite driver
+        (columnar, in C; about four times faster than the Python cursor): it sees the
+        latest committed state. Elsewhere rows come off the driver cursor and are turned
+        into columns without building a domain object per record.
         """
         cols = ", ".join(RECORD_ARROW_SCHEMA.names)
         sql = f"SELECT {cols} FROM records"
         params: dict[str, Any] = {}
+        wanted: list[str] | None = None
         if statuses is not None:
             wanted = sorted({RecordStatus(s).value for s in statuses})
             names = [f"s{i}" for i in range(len(wanted))]
             sql += f" WHERE status IN ({', '.join(':' + n for n in names)})"
             params = dict(zip(names, wanted, strict=True))
         sql += " ORDER BY ssn"
+        path = self._sqlite_file() if self.read_only else None
+        if path is not None:
+            yield from _adbc_record_batches(path, wanted, batch_rows)
+            return
         cursor = self.conn.exec_driver_sql(_named(sql, self.dialect), params).cursor
         assert cursor is not None
         while rows := cursor.fetchmany(batch_rows):
@@ -410,6 +423,14 @@ class Tx:
             arrays = [pa.array(map(bool, col) if f.type == pa.bool_() else col, type=f.type)
                       for col, f in zip(columns, RECORD_ARROW_SCHEMA, strict=True)]
             yield pa.RecordBatch.from_arrays(arrays, schema=RECORD_ARROW_SCHEMA)
+
+    def _sqlite_file(self) -> str | None:
+        if self.dialect != "sqlite":
+            return None
+        database = self.conn.engine.url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return str(Path(database).resolve())
 
     def all_records(self) -> Iterable[DeathRecord]:
         for row in self.conn.execute(select(records).order_by(records.c.ssn)).mappings():
@@ -427,6 +448,40 @@ def _screen_sql(screen: LoneReportScreen) -> tuple[str, dict[str, Any]]:
     params = {"screen_today": screen.today, "screen_age_low": screen.age_low,
               "screen_age_high": screen.age_high}
     return clause + ")", params
+def _adbc_record_batches(path: str, statuses: list[str] | None,
+                         batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """:meth:`Tx.record_batches` through the ADBC SQLite driver (read-only connection).
+
+    Nullable dates are read as ``''`` (ADBC infers a column's type from its first rows,
+    and an all-null first batch would not be text), then turned back into nulls.
+    """
+    import adbc_driver_sqlite.dbapi as adbc
+
+    picked = ", ".join(f"coalesce({n}, '') AS {n}" if n in _NULLABLE_TEXT else n
+                       for n in RECORD_ARROW_SCHEMA.names)
+    where = ""
+    if statuses is not None:
+        where = " WHERE status IN (" + ", ".join("'" + s.replace("'", "''") + "'"
+                                               for s in statuses) + ")"
+    sql = f"SELECT {picked} FROM records{where} ORDER BY ssn"
+    uri = f"file:{quote(path)}?mode=ro"
+    with adbc.connect(uri) as conn, conn.cursor() as cur:
+        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
+        cur.execute(sql)
+        for batch in cur.fetch_record_batch():
+            if batch.num_rows == 0:
+                continue
+            arrays = []
+            for field in RECORD_ARROW_SCHEMA:
+                column = batch.column(field.name)
+                if field.name in _NULLABLE_TEXT:
+                    column = pc.if_else(pc.equal(column, ""), None, column)
+                arrays.append(column.cast(field.type))
+            yield pa.RecordBatch.from_arrays(arrays, schema=RECORD_ARROW_SCHEMA)
+
+
+_NULLABLE_TEXT = frozenset(f.name for f in RECORD_ARROW_SCHEMA
+                           if f.nullable and f.type == pa.string())
 
 
 def _named(sql: str, dialect: str) -> str:

@@ -21,7 +21,20 @@ from sqlalchemy import (
     text,
 )
 
-__all__ = ["DEATH_COLUMNS", "batches", "events", "metadata", "records", "reports", "sources"]
+__all__ = [
+    "DEATH_COLUMNS",
+    "batches",
+    "deliveries",
+    "delivery_ledger",
+    "events",
+    "metadata",
+    "records",
+    "releases",
+    "reports",
+    "signing_keys",
+    "sources",
+    "subscribers",
+]
 
 metadata = MetaData(
     naming_convention={
@@ -131,4 +144,81 @@ events = Table(
     Column("kind", String(64), nullable=False),
     Column("subject", Text, nullable=False),
     Column("detail", Text, nullable=False),  # canonical JSON
+)
+
+
+# ---------------------------------------------------------------- releases (0002)
+
+#: One row per immutable release; ``id`` is the release number (1, 2, ...).
+releases = Table(
+    "releases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("built_at", String(32), nullable=False),
+    Column("built_by", String(200), nullable=False),
+    Column("directory", Text, nullable=False),
+    Column("previous_id", Integer, ForeignKey("releases.id")),
+    Column("record_count", Integer, nullable=False),
+    Column("adds", Integer, nullable=False),
+    Column("changes", Integer, nullable=False),
+    Column("deletes", Integer, nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("key_id", String(16), nullable=False),
+)
+
+#: Public halves of release signing keys, active and retired (the private key is a file).
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("public_key", Text, nullable=False),  # minisign public key line (base64)
+    Column("created_at", String(32), nullable=False),
+    Column("retired_at", String(32)),
+)
+
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("tier", String(32), nullable=False),
+    Column("certified_until", String(10)),
+    Column("agreement_id", String(200)),
+    Column("agreement_start", String(10)),
+    Column("agreement_end", String(10)),
+    Column("suspended", Boolean, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    UniqueConstraint("name"),
+)
+
+#: One row per delivery (or logged export) to a subscriber.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
+    Column("release_id", Integer, ForeignKey("releases.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # full | update | export
+    Column("tier", String(32), nullable=False),  # the tier applied at delivery time
+    Column("delivered_at", String(32), nullable=False),
+    Column("delivered_by", String(200), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("record_count", Integer, nullable=False),
+)
+
+#: Every record version ever delivered: who got which SSN at which version, when.
+delivery_ledger = Table(
+    "delivery_ledger",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), nullable=False),
+    Column("release_id", Integer, ForeignKey("releases.id"), nullable=False),
+    Column("ssn", String(9), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("action", String(1), nullable=False),  # " " full, A, C or D
+    Column("delivered_at", String(32), nullable=False),
+    Index("ix_delivery_ledger_subscriber_id", "subscriber_id", "ssn"),
+    Index("ix_delivery_ledger_ssn", "ssn"),
 )

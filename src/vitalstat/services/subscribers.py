@@ -1,0 +1,183 @@
+"""Subscribers: who receives the file, at which tier, on what papers. Every change evented."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from vitalstat.domain.policy import Agreement, Entitlement, Standing, Tier, entitlement
+from vitalstat.errors import ConflictError, NotFoundError, ValidationError
+from vitalstat.store import Store, Tx
+from vitalstat.store.repo import utc_now
+
+__all__ = [
+    "Subscriber",
+    "add_subscriber",
+    "get_subscriber",
+    "list_subscribers",
+    "parse_day",
+    "resume_subscriber",
+    "suspend_subscriber",
+    "update_subscriber",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    id: int
+    name: str
+    standing: Standing
+    created_at: str = ""
+
+    def entitlement(self, today: date) -> Entitlement:
+        return entitlement(self.standing, today)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Subscriber:
+        agreement = None
+        if row["agreement_id"]:
+            agreement = Agreement(row["agreement_id"], date.fromisoformat(row["agreement_start"]),
+                                  date.fromisoformat(row["agreement_end"]))
+        until = row["certified_until"]
+        return cls(int(row["id"]), row["name"], Standing(
+            Tier(row["tier"]), certified_until=date.fromisoformat(until) if until else None,
+            agreement=agreement, suspended=bool(row["suspended"])), row["created_at"])
+
+
+def parse_day(text: str | None, field: str) -> date | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def _check(name: str, standing: Standing) -> None:
+    if not name.strip():
+        raise ValidationError("a subscriber needs a name", field="name")
+    if standing.tier is Tier.CERTIFIED and standing.certified_until is None:
+        raise ValidationError("a certified subscriber needs --certified-until DATE",
+                              field="certified_until")
+    a = standing.agreement
+    if standing.tier is Tier.BENEFITS_AGENCY and a is None:
+        raise ValidationError("a benefits-agency subscriber needs --agreement ID with "
+                              "--agreement-start and --agreement-end", field="agreement")
+    if a is not None and a.end < a.start:
+        raise ValidationError("the agreement ends before it starts", field="agreement_end")
+
+
+def _agreement(agreement_id: str | None, start: date | None, end: date | None
+               ) -> Agreement | None:
+    if agreement_id is None and start is None and end is None:
+        return None
+    if not agreement_id or start is None or end is None:
+        raise ValidationError("an agreement needs --agreement ID, --agreement-start and "
+                              "--agreement-end", field="agreement")
+    return Agreement(agreement_id, start, end)
+
+
+def _values(standing: Standing) -> dict[str, Any]:
+    a = standing.agreement
+    return {"tier": standing.tier.value,
+            "certified_until": standing.certified_until.isoformat()
+            if standing.certified_until else None,
+            "agreement_id": a.agreement_id if a else None,
+            "agreement_start": a.start.isoformat() if a else None,
+            "agreement_end": a.end.isoformat() if a else None,
+            "suspended": standing.suspended}
+
+
+def _load(tx: Tx, name: str) -> Subscriber:
+    row = tx.subscriber_row(name)
+    if row is None:
+        raise NotFoundError(f"no subscriber named {name!r}")
+    return Subscriber.from_row(row)
+
+
+def add_subscriber(store: Store, name: str, *, tier: str, actor: str,
+                   certified_until: date | None = None, agreement_id: str | None = None,
+                   agreement_start: date | None = None, agreement_end: date | None = None
+                   ) -> Subscriber:
+    store.check_schema()
+    standing = Standing(Tier.parse(tier), certified_until=certified_until,
+                        agreement=_agreement(agreement_id, agreement_start, agreement_end))
+    name = name.strip()
+    _check(name, standing)
+    now = utc_now()
+    with store.transaction() as tx:
+        if tx.subscriber_row(name) is not None:
+            raise ConflictError(f"a subscriber named {name!r} exists: use `vitalstat "
+                                "subscriber update`")
+        values = _values(standing)
+        sid = tx.insert_subscriber({"name": name, **values, "created_at": now,
+                                    "updated_at": now})
+        tx.append_event(actor=actor, kind="subscriber.added", subject=f"subscriber:{name}",
+                        detail=values, at=now)
+    return Subscriber(sid, name, standing, now)
+
+
+def update_subscriber(store: Store, name: str, *, actor: str, tier: str | None = None,
+                      certified_until: date | None = None, agreement_id: str | None = None,
+                      agreement_start: date | None = None, agreement_end: date | None = None
+                      ) -> Subscriber:
+    """Change a subscriber's tier or papers (only the given parts change)."""
+    store.check_schema()
+    with store.transaction() as tx:
+        current = _load(tx, name)
+        s = current.standing
+        agreement = s.agreement
+        if agreement_id is not None or agreement_start is not None or agreement_end is not None:
+            agreement = _agreement(
+                agreement_id or (agreement.agreement_id if agreement else None),
+                agreement_start or (agreement.start if agreement else None),
+                agreement_end or (agreement.end if agreement else None))
+        standing = replace(s, tier=Tier.parse(tier) if tier else s.tier,
+                           certified_until=certified_until or s.certified_until,
+                           agreement=agreement)
+        _check(current.name, standing)
+        return _save(tx, current, standing, actor, "subscriber.updated")
+
+
+def _save(tx: Tx, current: Subscriber, standing: Standing, actor: str, kind: str
+          ) -> Subscriber:
+    now = utc_now()
+    values = _values(standing)
+    tx.update_subscriber(current.id, {**values, "updated_at": now})
+    tx.append_event(actor=actor, kind=kind, subject=f"subscriber:{current.name}",
+                    detail={"before": _values(current.standing), "after": values}, at=now)
+    return replace(current, standing=standing)
+
+
+def suspend_subscriber(store: Store, name: str, *, actor: str) -> Subscriber:
+    """Stop all deliveries and exports to the subscriber until it is resumed."""
+    store.check_schema()
+    with store.transaction() as tx:
+        current = _load(tx, name)
+        if current.standing.suspended:
+            return current
+        return _save(tx, current, replace(current.standing, suspended=True), actor,
+                     "subscriber.suspended")
+
+
+def resume_subscriber(store: Store, name: str, *, actor: str) -> Subscriber:
+    store.check_schema()
+    with store.transaction() as tx:
+        current = _load(tx, name)
+        if not current.standing.suspended:
+            return current
+        return _save(tx, current, replace(current.standing, suspended=False), actor,
+                     "subscriber.resumed")
+
+
+def get_subscriber(store: Store, name: str) -> Subscriber:
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        return _load(tx, name)
+
+
+def list_subscribers(store: Store) -> list[Subscriber]:
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        return [Subscriber.from_row(r) for r in tx.subscriber_rows()]

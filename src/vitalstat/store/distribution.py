@@ -1,0 +1,152 @@
+"""Queries for releases, signing keys, subscribers, deliveries and the delivery ledger.
+
+A mixin of :class:`vitalstat.store.repo.Tx` (one transaction, ``self.conn``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection, func, insert, select, update
+
+from vitalstat.store.schema import (
+    deliveries,
+    delivery_ledger,
+    releases,
+    signing_keys,
+    subscribers,
+)
+
+__all__ = ["HOLDINGS_SCHEMA", "DistributionQueries"]
+
+#: What a subscriber holds: per SSN the version it last received and from which release.
+HOLDINGS_SCHEMA = pa.schema([pa.field("ssn", pa.string(), nullable=False),
+                             pa.field("version", pa.int32(), nullable=False),
+                             pa.field("release_id", pa.int32(), nullable=False)])
+
+_LEDGER_COLUMNS = ("delivery_id", "subscriber_id", "release_id", "ssn", "version", "action",
+                   "delivered_at")
+
+
+class DistributionQueries:
+    conn: Connection
+    dialect: str
+
+    # ---------------------------------------------------------------- releases
+    def next_release_id(self) -> int:
+        return int(self.conn.execute(select(func.max(releases.c.id))).scalar_one() or 0) + 1
+
+    def insert_release(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(releases).values(values))
+
+    def get_release_row(self, release_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(releases).where(releases.c.id == release_id))
+        found = row.mappings().one_or_none()
+        return dict(found) if found is not None else None
+
+    def latest_release_row(self) -> dict[str, Any] | None:
+        row = self.conn.execute(select(releases).order_by(releases.c.id.desc()).limit(1))
+        found = row.mappings().one_or_none()
+        return dict(found) if found is not None else None
+
+    def release_rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(
+            select(releases).order_by(releases.c.id)).mappings()]
+
+    # ------------------------------------------------------------ signing keys
+    def insert_signing_key(self, key_id: str, public_key: str, created_at: str) -> None:
+        self.conn.execute(insert(signing_keys).values(
+            key_id=key_id, public_key=public_key, created_at=created_at, retired_at=None))
+
+    def retire_signing_key(self, key_id: str, at: str) -> None:
+        self.conn.execute(update(signing_keys).where(signing_keys.c.key_id == key_id)
+                          .values(retired_at=at))
+
+    def signing_key_rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(
+            select(signing_keys).order_by(signing_keys.c.created_at)).mappings()]
+
+    # ------------------------------------------------------------- subscribers
+    def insert_subscriber(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(
+            insert(subscribers).values(values).returning(subscribers.c.id)).scalar_one())
+
+    def update_subscriber(self, subscriber_id: int, values: dict[str, Any]) -> None:
+        self.conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id)
+                          .values(values))
+
+    def subscriber_row(self, name: str) -> dict[str, Any] | None:
+        row = self.conn.execute(select(subscribers).where(subscribers.c.name == name))
+        found = row.mappings().one_or_none()
+        return dict(found) if found is not None else None
+
+    def subscriber_rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(
+            select(subscribers).order_by(subscribers.c.name)).mappings()]
+
+    # -------------------------------------------------------------- deliveries
+    def insert_delivery(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(
+            insert(deliveries).values(values).returning(deliveries.c.id)).scalar_one())
+
+    def finish_delivery(self, delivery_id: int, *, path: str, record_count: int) -> None:
+        self.conn.execute(update(deliveries).where(deliveries.c.id == delivery_id)
+                          .values(path=path, record_count=record_count))
+
+    def delivery_rows(self, subscriber_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(
+            select(deliveries).where(deliveries.c.subscriber_id == subscriber_id)
+            .order_by(deliveries.c.id)).mappings()]
+
+    def insert_ledger(self, *, delivery_id: int, subscriber_id: int, release_id: int,
+                      at: str, entries: pa.Table) -> int:
+        """One ledger row per ``entries`` row (columns ``ssn``, ``version``, ``action``)."""
+        if entries.num_rows == 0:
+            return 0
+        ssns = entries.column("ssn").to_pylist()
+        versions = entries.column("version").to_pylist()
+        actions = entries.column("action").to_pylist()
+        rows = [(delivery_id, subscriber_id, release_id, s, v, a, at)
+                for s, v, a in zip(ssns, versions, actions, strict=True)]
+        raw = self.conn.connection.driver_connection
+        cols = ", ".join(_LEDGER_COLUMNS)
+        if self.dialect == "sqlite":
+            cur = raw.cursor()  # type: ignore[union-attr]
+            try:
+                cur.executemany(f"INSERT INTO delivery_ledger ({cols}) VALUES "
+                                "(?, ?, ?, ?, ?, ?, ?)", rows)
+            finally:
+                cur.close()
+        else:
+            with raw.cursor() as cur, cur.copy(  # type: ignore[union-attr]
+                    f"COPY delivery_ledger ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        return len(rows)
+
+    def holdings(self, subscriber_id: int) -> pa.Table:
+        """What the subscriber holds now: its last ledger entry per SSN, unless a ``D``."""
+        sql = (
+            "SELECT ssn, version, release_id FROM ("
+            " SELECT ssn, version, release_id, action, row_number() OVER"
+            " (PARTITION BY ssn ORDER BY id DESC) AS rn"
+            " FROM delivery_ledger WHERE subscriber_id = :s) AS last"
+            " WHERE rn = 1 AND action <> 'D' ORDER BY ssn"
+        )
+        if self.dialect != "sqlite":
+            sql = sql.replace(":s", "%(s)s")
+        rows = self.conn.exec_driver_sql(sql, {"s": subscriber_id}).all()
+        columns = list(zip(*rows, strict=True)) if rows else [[], [], []]
+        return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in
+                                     zip(columns, HOLDINGS_SCHEMA, strict=True)],
+                                    schema=HOLDINGS_SCHEMA)
+
+    def ledger_rows(self, *, subscriber_id: int | None = None, ssn: str | None = None
+                    ) -> list[dict[str, Any]]:
+        query = select(delivery_ledger).order_by(delivery_ledger.c.id)
+        if subscriber_id is not None:
+            query = query.where(delivery_ledger.c.subscriber_id == subscriber_id)
+        if ssn is not None:
+            query = query.where(delivery_ledger.c.ssn == ssn)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
