@@ -327,6 +327,14 @@ class Tx:
         else:
             self.conn.execute(insert(records).values(values))
 
+    def unpublished_ssns(self) -> set[str]:
+        """SSNs of records that are not plainly published now (held, withdrawn, pending).
+
+        Served by the partial index on ``status``: the work queues are short.
+        """
+        query = select(records.c.ssn).where(records.c.status != RecordStatus.PUBLISHED.value)
+        return set(self.conn.execute(query).scalars())
+
     def sample_record_ssn(self) -> str | None:
         """The SSN with the most supporting reports (lowest SSN among equals)."""
         query = select(records.c.ssn).order_by(records.c.report_count.desc(), records.c.ssn)
