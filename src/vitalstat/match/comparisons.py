@@ -24,7 +24,12 @@ __all__ = ["BLOCKING_RULES", "BLOCKS", "COMPARISONS", "Block", "Comparison", "Le
 class Level:
     key: str  # stable identifier, e.g. "nickname"
     text: str  # what a caseworker reads, e.g. "first name is a nickname of the other"
-    sql: str  # condition; "" for the else level
+    sql: str  # condition; "" for the else level (or when ``array`` alone decides)
+    array: str = ""  # also true when this list column's two values share an element
+
+    @property
+    def is_else(self) -> bool:
+        return not self.sql and not self.array
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +71,8 @@ SSN = Comparison("ssn", "SSN", _null("ssn"), (
 
 FIRST = Comparison("first", "first name", _null("first_name"), (
     Level("exact", "first name agrees", "first_name_l = first_name_r"),
-    Level("nickname", "first name is a nickname or part of the other",
-          "len(list_intersect(first_keys_l, first_keys_r)) > 0"),
+    Level("nickname", "first name is a nickname or part of the other", "",
+          array="first_keys"),
     Level("initial", "first name given as an initial that agrees",
           "(length(first_name_l) = 1 OR length(first_name_r) = 1)"
           " AND substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1)"),
@@ -93,8 +98,7 @@ MIDDLE = Comparison("middle", "middle name", _null("middle_name"), (
 LAST = Comparison("last", "surname", _null("last_name"), (
     Level("exact", "surname agrees", "last_name_l = last_name_r"),
     Level("compound", "surname agrees but for blanks or a part of a compound name",
-          "last_compact_l = last_compact_r"
-          " OR len(list_intersect(last_tokens_l, last_tokens_r)) > 0"),
+          "last_compact_l = last_compact_r", array="last_tokens"),
     Level("typo", "surname differs by one or two letters",
           "levenshtein(last_name_l, last_name_r) <= 1"
           " OR (levenshtein(last_name_l, last_name_r) <= 2 AND length(last_name_l) >= 6)"),

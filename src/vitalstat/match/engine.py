@@ -218,8 +218,8 @@ def _score(con: duckdb.DuckDBPyConnection, model: Model, engine: Engine) -> None
     if engine == "spark":
         from vitalstat.match.spark import spark_predictions
 
-        pred = spark_predictions(con.execute("SELECT * FROM rest").arrow(),
-                                 con.execute("SELECT * FROM ref").arrow(), model)
+        pred = spark_predictions(con.execute("SELECT * FROM rest").to_arrow_table(),
+                                 con.execute("SELECT * FROM ref").to_arrow_table(), model)
         con.register("pred", pred)
     else:
         from splink import DuckDBAPI

@@ -26,8 +26,17 @@ def _comparison(comp: Comparison, model: Model | None) -> cl.CustomComparison:
                                          base_dialect_str="duckdb").configure(
         is_null_level=True)]
     for lv in comp.levels:
-        level = (cll.CustomLevel(lv.sql, lv.key, base_dialect_str="duckdb") if lv.sql
-                 else cll.ElseLevel())
+        level: Any
+        if lv.is_else:
+            level = cll.ElseLevel()
+        else:
+            parts: list[Any] = []
+            if lv.sql:
+                parts.append(cll.CustomLevel(lv.sql, lv.key, base_dialect_str="duckdb"))
+            if lv.array:
+                parts.append(cll.ArrayIntersectLevel(lv.array, min_intersection=1))
+            level = parts[0] if len(parts) == 1 else cll.Or(*parts)
+            level = level.configure(label_for_charts=lv.key)
         if model is not None:
             m, u = model.m_u[comp.name][lv.key]
             level = level.configure(m_probability=m, u_probability=u)
