@@ -27,6 +27,7 @@ from vitalstat.match import (
     read_input,
     write_results,
 )
+from vitalstat.match.files import file_format
 from vitalstat.services.ingest import file_sha256
 from vitalstat.store import Store
 
@@ -80,6 +81,7 @@ def run_match(store: Store, input_path: Path, output_path: Path, *, actor: str,
     if engine not in ("duckdb", "spark"):
         raise ConfigError(f"unknown engine {engine!r} (duckdb or spark)")
     prof = _profile(profile)
+    file_format(output_path)  # refuse a bad output name before the work, not after
     start = time.perf_counter()
     table = read_input(input_path)
     model = load_model(model_path)

@@ -62,7 +62,11 @@ def subscriber_rows(records: Iterable[Mapping[str, str | None]], rows: int, *, s
     pool = list(records)
     male = frozenset(_census()["M"].names)
     n = {k: min(len(pool), round(rows * share)) for k, share in _SHARES.items()}
-    picked = r.sample(pool, min(len(pool), sum(n.values())))
+    while sum(n.values()) > len(pool):  # a small registry: fewer of each, dead ones first
+        for key in reversed(tuple(n)):
+            if n[key] and sum(n.values()) > len(pool):
+                n[key] -= 1
+    picked = r.sample(pool, sum(n.values()))
     for rec in picked:
         f.used.add(str(rec["ssn"]))
     out: list[tuple[_Customer, str, str]] = []
