@@ -51,7 +51,7 @@ def subscriber_file(registry: Path, rows: int, out: Path, truth: Path, *, seed: 
     from vitalstat.synth.linkage import SUBSCRIBER_COLUMNS, TRUTH_COLUMNS, subscriber_rows
 
     con = duckdb.connect()
-    sample = con.execute(
+    sample = con.sql(
         f"SELECT ssn, first_name, middle_name, last_name, date_of_birth FROM "
         f"read_parquet('{registry}') USING SAMPLE {int(rows * 0.5)} ROWS (reservoir, {seed})"
     ).to_arrow_table().to_pylist()

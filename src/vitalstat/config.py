@@ -5,6 +5,7 @@
 | VITALSTAT_DB     | ``sqlite:///./vitalstat.db`` | registry URL (SQLAlchemy) or a file path   |
 | VITALSTAT_USER   | the OS user                  | actor named in events for CLI actions      |
 | VITALSTAT_CHUNK  | ``50000``                    | lines per ingest chunk (memory vs. speed)  |
+| VITALSTAT_SPARK_MASTER | ``local[2]``           | Spark master for ``match --engine spark``  |
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "VITALSTAT_DB": (DEFAULT_DB, "registry URL (SQLAlchemy form) or a path to a SQLite file"),
     "VITALSTAT_USER": ("the OS user", "actor named in events for CLI actions"),
     "VITALSTAT_CHUNK": ("50000", "lines per ingest chunk"),
+    "VITALSTAT_SPARK_MASTER": ("local[2]", "Spark master for vitalstat match --engine spark"),
 }
 
 
