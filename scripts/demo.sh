@@ -2,7 +2,8 @@
 # The main job on the embedded default, from a fresh clone:
 #   creates .venv and installs vitalstat, generates a synthetic registry (every source
 #   kind, ~100k people; PEOPLE=N to change), ingests it into ./vitalstat.db (SQLite),
-#   and prints a summary with one sample record and its supporting reports.
+#   prints a summary with one sample record and its supporting reports, then matches
+#   the synthetic subscriber file against the registry and summarises the decisions.
 # Re-running it is safe: files already ingested are recognised and change nothing.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -32,3 +33,30 @@ done
 
 log "summary"
 "$vs" stats --sample
+
+log "matching the synthetic subscriber file against the registry (ground truth beside it)"
+"$vs" match "$data/subscriber.csv" --out "$data/decisions.csv"
+"$VENV/bin/python" - "$data/decisions.csv" "$data/subscriber-truth.csv" <<'PY'
+import csv, sys
+from collections import Counter
+decided = {r["id"]: r for r in csv.DictReader(open(sys.argv[1]))}
+truth = {r["id"]: r for r in csv.DictReader(open(sys.argv[2]))}
+c = Counter()
+for i, t in truth.items():
+    d = decided[i]
+    dead = bool(t["dmf_ssn"])
+    c["dead" if dead else "living"] += 1
+    if d["decision"] == "match":
+        c["right match" if d["dmf_ssn"] == t["dmf_ssn"] else
+          ("match on a living person" if not dead else "wrong record")] += 1
+    elif d["decision"] == "review":
+        c["review"] += 1
+print(f"rows: {len(truth)} ({c['dead']} dead, {c['living']} living); "
+      f"right matches: {c['right match']}; review: {c['review']}; "
+      f"matches on living people: {c['match on a living person']}; wrong record: {c['wrong record']}")
+for row in list(decided.values())[:3]:
+    print(f"  {row['id']}: {row['decision']} {row['dmf_ssn'] or '-'} p={row['match_probability'] or '-'}"
+          f"  {row['reasons'][:110]}")
+PY
+first_match="$(awk -F, '$2=="match"{print $1; exit}' "$data/decisions.csv")"
+[ -n "$first_match" ] && "$vs" match-explain "$first_match"

@@ -11,6 +11,7 @@
 
 and the integrity rules' thresholds (``VITALSTAT_GRACE_DAYS`` and the rest: see
 :data:`SETTINGS`).
+| VITALSTAT_SPARK_MASTER | ``local[2]``           | Spark master for ``match --engine spark``  |
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "VITALSTAT_RELEASES": ("./releases", "directory that holds the release folders"),
     "VITALSTAT_KEYS": ("./keys", "directory of the release signing key (private key inside)"),
     "VITALSTAT_EMBARGO": ("year-end+3", "embargo rule: year-end+3, year-end+2 or anniversary+3"),
+    "VITALSTAT_SPARK_MASTER": ("local[2]", "Spark master for vitalstat match --engine spark"),
 }
 
 

@@ -362,6 +362,13 @@ class Tx(DistributionQueries):
                 f" {reason.value} "))
         query = query.order_by(records.c.updated_at, records.c.ssn).limit(limit)
         return [row_to_record(r) for r in self.conn.execute(query).mappings()]
+    def unpublished_ssns(self) -> set[str]:
+        """SSNs of records that are not plainly published now (held, withdrawn, pending).
+
+        Served by the partial index on ``status``: the work queues are short.
+        """
+        query = select(records.c.ssn).where(records.c.status != RecordStatus.PUBLISHED.value)
+        return set(self.conn.execute(query).scalars())
 
     def sample_record_ssn(self) -> str | None:
         """The SSN with the most supporting reports (lowest SSN among equals)."""

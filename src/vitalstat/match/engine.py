@@ -1,0 +1,301 @@
+"""The match pipeline: clean, pre-pass, prune, score with Splink, decide, explain.
+
+1. Clean the subscriber rows once per distinct value (``normalise``); derive the
+   compared columns in DuckDB (``features``).
+2. Deterministic pre-pass: exact SSN with the same first name, surname and full date of
+   birth (and no disagreeing middle name) is decided without scoring each pair.
+3. Prune the reference to the death records that share a blocking key with a row still
+   open (DuckDB semi-joins over the whole file), so Splink sees thousands, not millions.
+4. Score candidate pairs with Splink 5 on DuckDB (default) or Spark, using the shipped
+   model (no training step). Spark gets the same two small tables and the same settings.
+5. Decide per row (``decide``): thresholds per profile, then the safety rules.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+
+from vitalstat.match.comparisons import BLOCKS, COMPARISONS
+from vitalstat.match.decide import (
+    Candidate,
+    Decision,
+    Outcome,
+    Profile,
+    RowIdentity,
+    decide,
+    resolve_claims,
+)
+from vitalstat.match.features import feature_select, key_exprs
+from vitalstat.match.model import Model
+from vitalstat.match.normalise import first_keys, first_name_keys, last_name_keys, normalise_input
+
+__all__ = ["Engine", "MatchRun", "Reference", "RowResult", "match_rows", "prepare"]
+
+Engine = Literal["duckdb", "spark"]
+#: Pairs scoring below this weight are dropped by Splink straight away.
+SCORE_FLOOR = -12.0
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """The death records to match against: a Parquet file or an Arrow table of
+    ``RECORD_ARROW_SCHEMA`` columns, plus SSNs that are held or withdrawn *now*."""
+
+    label: str
+    parquet: Path | None = None
+    table: pa.Table | None = None
+    held_now: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class RowResult:
+    decision: Decision
+    candidate: Candidate | None
+    reasons: str
+    rules: list[str]
+    problems: list[str]
+
+
+@dataclass(slots=True)
+class MatchRun:
+    rows: list[RowResult]
+    counts: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+    reference_records: int = 0
+    pairs_scored: int = 0
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - start, 3)
+
+
+def _ref_source(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
+    if ref.parquet is not None:
+        path = str(ref.parquet).replace("'", "''")
+        con.execute(f"CREATE VIEW ref_raw AS SELECT * FROM read_parquet('{path}')")
+    elif ref.table is not None:
+        con.register("ref_arrow", ref.table)
+        con.execute("CREATE VIEW ref_raw AS SELECT * FROM ref_arrow")
+    else:  # pragma: no cover - a Reference always has one
+        raise ValueError("reference without data")
+
+
+def _names(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    return [r[0] for r in con.execute(sql).fetchall() if r[0]]
+
+
+def match_rows(table: pa.Table, ref: Reference, *, model: Model, profile: Profile,
+               engine: Engine = "duckdb", threads: int | None = None) -> MatchRun:
+    """Decide every row of ``table`` (string columns of ``normalise.INPUT_COLUMNS``)."""
+    timings: dict[str, float] = {}
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    try:
+        clean, problems = prepare(con, table, ref, timings)
+        run = MatchRun([], {})
+        run.reference_records = _count(con, "SELECT count(*) FROM ref")
+        with _timed(timings, "score"):
+            if _count(con, "SELECT count(*) FROM rest") and run.reference_records:
+                _score(con, model, engine)
+            else:
+                con.execute(_EMPTY_SCORED)
+            run.pairs_scored = _count(con, "SELECT count(*) FROM scored")
+        with _timed(timings, "decide"):
+            run.rows = _decide_all(con, clean, problems, ref, model, profile)
+        counts = {d.label: 0 for d in Decision}
+        for r in run.rows:
+            counts[r.decision.label] += 1
+        run.counts = counts
+        run.timings = timings
+        return run
+    finally:
+        con.close()
+
+
+def prepare(con: duckdb.DuckDBPyConnection, table: pa.Table, ref: Reference,
+            timings: dict[str, float], *, prepass: bool = True
+            ) -> tuple[pa.Table, list[list[str]]]:
+    """Tables ``inp`` (all rows), ``pre`` (decided by the pre-pass), ``rest`` (to score),
+    ``ref`` (candidate records, compared columns) and ``ref_info`` (their status)."""
+    with _timed(timings, "normalise"):
+        clean, problems = normalise_input(table)
+        con.register("clean_arrow", clean)
+        con.execute("CREATE TABLE clean AS SELECT * FROM clean_arrow")
+        con.unregister("clean_arrow")
+        _ref_source(con, ref)
+        firsts = _names(con, "SELECT DISTINCT first_name FROM clean UNION "
+                             "SELECT DISTINCT first_name FROM ref_raw")
+        lasts = _names(con, "SELECT DISTINCT last_name FROM clean UNION "
+                            "SELECT DISTINCT last_name FROM ref_raw")
+        con.register("fk_arrow", first_name_keys(firsts))
+        con.register("lk_arrow", last_name_keys(lasts))
+        con.execute("CREATE TABLE first_keys AS SELECT * FROM fk_arrow")
+        con.execute("CREATE TABLE last_keys AS SELECT * FROM lk_arrow")
+        con.execute("CREATE TABLE inp AS " + feature_select(
+            "clean c", uid="c.unique_id", ssn="c.ssn", first="c.first_name",
+            middle="c.middle_name", last="c.last_name", dob="c.dob", sex="c.sex"))
+    with _timed(timings, "prepass"):
+        con.execute(_PREPASS + ("" if prepass else " AND false"))
+        con.execute("CREATE TABLE rest AS SELECT * FROM inp "
+                    "WHERE unique_id NOT IN (SELECT row_uid FROM pre)")
+    with _timed(timings, "prune"):
+        con.execute(_prune_sql())
+        con.execute("CREATE TABLE ref AS " + feature_select(
+            "ref_raw r", uid="r.ssn", ssn="r.ssn", first="NULLIF(r.first_name, '')",
+            middle="NULLIF(r.middle_name, '')", last="NULLIF(r.last_name, '')",
+            dob="r.date_of_birth", sex="CAST(NULL AS VARCHAR)")
+            + " WHERE r.ssn IN (SELECT ssn FROM cand)")
+        con.execute("CREATE TABLE ref_info AS SELECT ssn, status, date_of_death "
+                    "FROM ref_raw WHERE ssn IN (SELECT ssn FROM cand) "
+                    "OR ssn IN (SELECT rec_ssn FROM pre)")
+    return clean, problems
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchall()
+    return int(row[0][0])
+
+
+_PREPASS = """
+CREATE TABLE pre AS
+SELECT i.unique_id AS row_uid, r.ssn AS rec_ssn,
+       CASE WHEN i.middle_name IS NULL OR NULLIF(r.middle_name, '') IS NULL THEN 'missing'
+            WHEN i.middle_name = r.middle_name THEN 'exact' ELSE 'initial' END AS middle
+FROM inp i JOIN ref_raw r ON r.ssn = i.ssn
+WHERE i.first_name = r.first_name AND i.last_name = r.last_name
+  AND i.dob_full = r.date_of_birth
+  AND (i.middle_name IS NULL OR NULLIF(r.middle_name, '') IS NULL
+       OR i.middle_name = r.middle_name
+       OR ((length(i.middle_name) = 1 OR length(r.middle_name) = 1)
+           AND substr(i.middle_name, 1, 1) = substr(r.middle_name, 1, 1)))
+"""
+
+
+def _prune_sql() -> str:
+    """Records sharing a blocking key with an open row: one pass over the whole file."""
+    keys = key_exprs("r", dob="r.date_of_birth", first="NULLIF(r.first_name, '')",
+                     last="NULLIF(r.last_name, '')", lk="lk", fk="fk")
+    select = ", ".join(f"{expr} AS {name}" for name, expr in keys.items())
+    where = []
+    for block in BLOCKS:
+        rec = " || '|' || ".join(f"CAST({b} AS VARCHAR)" for _, b in block.keys)
+        row = " || '|' || ".join(f"CAST({a} AS VARCHAR)" for a, _ in block.keys)
+        cond = f"({rec}) IN (SELECT {row} FROM rest)"
+        if block.record_filter:
+            cond = f"({block.record_filter.replace('{}', '')} AND {cond})"
+        where.append(cond)
+    return (f"CREATE TABLE cand AS WITH k AS (SELECT {select} FROM ref_raw r "
+            "LEFT JOIN first_keys fk ON fk.name = r.first_name "
+            "LEFT JOIN last_keys lk ON lk.name = r.last_name)\n"
+            "SELECT ssn FROM k WHERE " + "\n   OR ".join(where))
+
+
+_GAMMAS = ", ".join(f"gamma_{c.name}" for c in COMPARISONS)
+_EMPTY_SCORED = ("CREATE TABLE scored AS SELECT CAST(NULL AS VARCHAR) AS row_uid, "
+                 "CAST(NULL AS VARCHAR) AS rec_ssn, CAST(NULL AS DOUBLE) AS match_weight, "
+                 + ", ".join(f"CAST(NULL AS INTEGER) AS gamma_{c.name}" for c in COMPARISONS)
+                 + " WHERE false")
+
+
+def _score(con: duckdb.DuckDBPyConnection, model: Model, engine: Engine) -> None:
+    from vitalstat.match import splink_model
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    if engine == "spark":
+        from vitalstat.match.spark import spark_predictions
+
+        pred = spark_predictions(con.execute("SELECT * FROM rest").to_arrow_table(),
+                                 con.execute("SELECT * FROM ref").to_arrow_table(), model)
+        con.register("pred", pred)
+    else:
+        from splink import DuckDBAPI
+
+        db_api = DuckDBAPI(con)
+        link = splink_model.linker(db_api, "rest", "ref", model)
+        out = link.inference.predict(threshold_match_weight=SCORE_FLOOR, warning_mode="never")
+        con.execute(f"CREATE VIEW pred AS SELECT * FROM {out.physical_name}")
+    rows = splink_model.SOURCE_ROWS
+    con.execute(f"""
+        CREATE TABLE scored AS
+        SELECT CASE WHEN source_dataset_l = '{rows}' THEN unique_id_l ELSE unique_id_r END
+                 AS row_uid,
+               CASE WHEN source_dataset_l = '{rows}' THEN unique_id_r ELSE unique_id_l END
+                 AS rec_ssn,
+               match_weight, {_GAMMAS}
+        FROM pred
+        QUALIFY row_number() OVER (PARTITION BY row_uid ORDER BY match_weight DESC,
+                                   rec_ssn) <= 2
+    """)
+
+
+def _decide_all(con: duckdb.DuckDBPyConnection, clean: pa.Table, problems: list[list[str]],
+                ref: Reference, model: Model, profile: Profile) -> list[RowResult]:
+    info = {s: (st, dod) for s, st, dod in con.execute(
+        "SELECT ssn, status, date_of_death FROM ref_info").fetchall()}
+    best: dict[int, list[Candidate]] = {}
+
+    def candidate(rec_ssn: str, weight: float, levels: dict[str, str]) -> Candidate:
+        status, dod = info.get(rec_ssn, ("published", None))
+        held = status != "published" or rec_ssn in ref.held_now
+        return Candidate(rec_ssn, weight, levels, held, dod)
+
+    for row_uid, rec_ssn, middle in con.execute("SELECT * FROM pre").fetchall():
+        levels = {"ssn": "exact", "first": "exact", "last": "exact", "dob": "exact",
+                  "middle": middle}
+        weight = model.prior_weight + sum(model.weight(c, k) for c, k in levels.items())
+        best[int(row_uid)] = [candidate(rec_ssn, weight, levels)]
+    scored = con.execute(f"SELECT row_uid, rec_ssn, match_weight, {_GAMMAS} FROM scored "
+                         "ORDER BY row_uid, match_weight DESC, rec_ssn").fetchall()
+    for row_uid, rec_ssn, weight, *gammas in scored:
+        levels = {c.name: c.gamma_to_key(int(g)) for c, g in zip(COMPARISONS, gammas,
+                                                                 strict=True)}
+        best.setdefault(int(row_uid), []).append(candidate(rec_ssn, float(weight), levels))
+
+    cols = clean.select(["ssn", "first_name", "dob"]).to_pydict()
+    outcomes: list[Outcome] = []
+    identities: list[RowIdentity] = []
+    for i in range(clean.num_rows):
+        cands = best.get(i, [])
+        outcomes.append(decide(cands[0] if cands else None,
+                               cands[1] if len(cands) > 1 else None, profile,
+                               row_has_ssn=cols["ssn"][i] is not None))
+        first = cols["first_name"][i] or ""
+        identities.append(RowIdentity(cols["ssn"][i], cols["dob"][i],
+                                      frozenset(first_keys(first)), first[:1]))
+    resolve_claims(outcomes, identities)
+    return [RowResult(o.decision, o.candidate, reasons(o, problems[i]), o.rules, problems[i])
+            for i, o in enumerate(outcomes)]
+
+
+def probability(weight: float) -> float:
+    return 1.0 / (1.0 + math.pow(2.0, -weight)) if weight > -1000 else 0.0
+
+
+def reasons(out: Outcome, problems: list[str]) -> str:
+    """One line a caseworker can read: which fields agreed, which not, which rule fired."""
+    parts: list[str] = []
+    c = out.candidate
+    if c is not None:
+        agreed = [comp.text(c.levels[comp.name]) for comp in COMPARISONS
+                  if c.levels[comp.name] != "missing"]
+        missing = [comp.field for comp in COMPARISONS if c.levels[comp.name] == "missing"]
+        parts.extend(agreed)
+        if missing:
+            parts.append("not compared: " + ", ".join(missing))
+    parts.extend(out.rules)
+    parts.extend(problems)
+    return "; ".join(parts)

@@ -1,0 +1,160 @@
+"""Matching use cases: run a subscriber file against the death file, explain a row, retrain.
+
+A match run changes nothing in the registry but is accounted for: one ``match.run``
+event (actor, input file name and SHA-256, reference, profile, engine, counts) is
+written when the output is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from vitalstat.domain.records import RecordStatus
+from vitalstat.errors import ConfigError, NotFoundError
+from vitalstat.match import (
+    PROFILES,
+    Reference,
+    explain_path,
+    load_model,
+    match_rows,
+    read_explain,
+    read_input,
+    write_results,
+)
+from vitalstat.match.files import file_format
+from vitalstat.services.ingest import file_sha256
+from vitalstat.store import Store
+
+__all__ = ["Explanation", "MatchSummary", "explain_row", "reference_for", "run_match",
+           "train_on_registry"]
+
+
+def reference_for(store: Store, release_id: str | None) -> Reference:
+    """What to match against: a release, or (until releases exist) the current records.
+
+    Without a release: published and held records from the store (held ones can only
+    ever yield ``review``). Either way, records held or withdrawn *now* yield ``review``
+    at most, even where a release lists them as published.
+    """
+    store.check_schema()
+    if release_id is not None:
+        raise NotFoundError(f"release {release_id}: no releases yet")
+    with store.transaction(write=False) as tx:
+        batches = list(tx.record_batches(statuses=[RecordStatus.PUBLISHED, RecordStatus.HELD]))
+        held = frozenset(tx.unpublished_ssns())
+    if not batches:
+        raise NotFoundError("the registry has no published records to match against")
+    return Reference("current published records", table=pa.Table.from_batches(batches),
+                     held_now=held)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSummary:
+    input: Path
+    output: Path
+    rows: int
+    counts: dict[str, int]
+    reference: str
+    profile: str
+    engine: str
+    seconds: float
+    timings: dict[str, float]
+    event_id: int
+
+
+def _profile(name: str) -> Any:
+    if name not in PROFILES:
+        raise ConfigError(f"unknown profile {name!r} (one of: {', '.join(PROFILES)})")
+    return PROFILES[name]
+
+
+def run_match(store: Store, input_path: Path, output_path: Path, *, actor: str,
+              release_id: str | None = None, engine: str = "duckdb",
+              profile: str = "insurer", model_path: Path | None = None) -> MatchSummary:
+    """Decide every row of ``input_path`` into ``output_path``; record a ``match.run``."""
+    if engine not in ("duckdb", "spark"):
+        raise ConfigError(f"unknown engine {engine!r} (duckdb or spark)")
+    prof = _profile(profile)
+    file_format(output_path)  # refuse a bad output name before the work, not after
+    start = time.perf_counter()
+    table = read_input(input_path)
+    model = load_model(model_path)
+    ref = reference_for(store, release_id)
+    run = match_rows(table, ref, model=model, profile=prof,
+                     engine="spark" if engine == "spark" else "duckdb")
+    write_results(output_path, table.column("id"), run.rows, model=model, profile=prof)
+    seconds = round(time.perf_counter() - start, 3)
+    detail = {"input": input_path.name, "input_sha256": file_sha256(input_path),
+              "output": str(output_path.resolve()), "rows": table.num_rows,
+              "counts": run.counts, "reference": ref.label, "release": release_id,
+              "profile": prof.name, "engine": engine,
+              "model": model.trained.get("how", ""), "seconds": seconds}
+    with store.transaction() as tx:
+        event_id = tx.append_event(actor=actor, kind="match.run",
+                                   subject=f"match:{input_path.name}", detail=detail)
+    return MatchSummary(input_path, output_path, table.num_rows, run.counts, ref.label,
+                        prof.name, engine, seconds, run.timings, event_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    row_id: str
+    output: Path
+    decision: str
+    match_weight: float | None
+    breakdown: dict[str, Any]
+    profile: dict[str, str]
+
+
+def _last_output(store: Store) -> Path:
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        runs = [e for e in tx.events() if e["kind"] == "match.run"]
+    if not runs:
+        raise NotFoundError("no match run yet: run vitalstat match first (or give --results)")
+    return Path(json.loads(runs[-1]["detail"])["output"])
+
+
+def explain_row(store: Store, row_id: str, output: Path | None = None) -> list[Explanation]:
+    """The weight breakdown of the row(s) with ``row_id`` in a match run's output
+    (default: the latest ``match.run``)."""
+    out = output or _last_output(store)
+    table = read_explain(out)
+    meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    found = []
+    for rec in table.filter(pa.compute.equal(table.column("id"), row_id)).to_pylist():
+        found.append(Explanation(row_id, out, rec["decision"], rec["match_weight"],
+                                 json.loads(rec["breakdown"]), meta))
+    if not found:
+        raise NotFoundError(f"no row with id {row_id!r} in {explain_path(out)}")
+    return found
+
+
+def train_on_registry(store: Store, *, rows: int = 20_000, seed: int = 0,
+                      out: Path | None = None, actor: str) -> Any:
+    """Retrain the model on the registry's own records (labelled synthetic rows)."""
+    from vitalstat.match.train import train_model
+    from vitalstat.synth.linkage import SUBSCRIBER_COLUMNS, subscriber_rows
+
+    ref = reference_for(store, None)
+    assert ref.table is not None
+    records = ref.table.select(["ssn", "first_name", "middle_name", "last_name",
+                                "date_of_birth"]).to_pylist()
+    table_rows, truth = subscriber_rows(records, rows, seed=seed)
+    table = pa.table({c: pa.array(v, pa.string())
+                      for c, v in zip(SUBSCRIBER_COLUMNS, zip(*table_rows, strict=True),
+                                      strict=True)})
+    report = train_model(table, [t[1] or None for t in truth], ref, seed=seed)
+    if out is not None:
+        out.write_text(report.model.to_json(), encoding="utf-8")
+    with store.transaction() as tx:
+        tx.append_event(actor=actor, kind="match.model-trained", subject="match:model",
+                        detail={"rows": rows, "seed": seed, "out": str(out) if out else None,
+                                "labelled_pairs": report.labelled_pairs})
+    return report

@@ -1,0 +1,52 @@
+"""Normalisers against the domain's identity rules (one home per rule)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vitalstat.domain.identity import PartialDate, normalize_ssn
+from vitalstat.errors import InvalidDate, InvalidSSN
+from vitalstat.match.normalise import first_keys, normalise_dob, normalise_input, normalise_ssn
+
+
+@given(st.text(alphabet="0123456789- A", max_size=12))
+def test_ssn_agrees_with_the_domain_rule(raw) -> None:
+    value, problem = normalise_ssn(raw)
+    try:
+        assert value == normalize_ssn(raw)
+        assert problem is None
+    except InvalidSSN:
+        assert value is None
+        blank = raw.strip().translate(str.maketrans("", "", "- ")) == ""
+        assert (problem is None) == blank
+
+
+@given(st.text(alphabet="0123456789-", max_size=11))
+def test_dob_never_raises_and_agrees_with_partial_date(raw) -> None:
+    value, problem = normalise_dob(raw)
+    try:
+        assert value == PartialDate.parse(raw)
+    except InvalidDate:
+        assert value is None and problem
+
+
+def test_nicknames_and_compound_first_names_meet() -> None:
+    assert set(first_keys("BILL")) & set(first_keys("WILLIAM"))
+    assert set(first_keys("BOB")) & set(first_keys("ROBERT"))
+    assert set(first_keys("MARY ANN")) & set(first_keys("MARY"))
+    assert not set(first_keys("JOHN")) & set(first_keys("MARY"))
+
+
+def test_bad_values_become_missing_with_the_reason() -> None:
+    table = pa.table({"id": ["a", "b", "c"], "ssn": ["12A-45-6789", "123-45-6789", ""],
+                      "dob": ["1961-02-30", "1961-02", ""],
+                      "last_name": ["O'Brien Jr", "  smith-jones ", ""]})
+    clean, problems = normalise_input(table)
+    assert clean.column("ssn").to_pylist() == [None, "123456789", None]
+    assert clean.column("dob").to_pylist() == [None, "1961-02-00", None]
+    assert clean.column("last_name").to_pylist() == ["OBRIEN", "SMITH JONES", None]
+    assert problems[0] == ["SSN not usable (must be 9 digits)",
+                           "date of birth not usable (day 30 does not exist in 1961-02)"]
+    assert problems[1] == problems[2] == []
