@@ -45,6 +45,7 @@ from vitalstat.errors import RefusedError
 __all__ = [
     "BATCH_REASONS",
     "HISTORICAL_KINDS",
+    "NOT_RELEASABLE",
     "Evidence",
     "IntegrityRules",
     "LoneReportScreen",
@@ -57,6 +58,7 @@ __all__ = [
     "needs_second_person",
     "record_holds",
     "status_for",
+    "withdrawn",
 ]
 
 
@@ -93,8 +95,9 @@ class Evidence:
     today: date
     first_reported: date | None = None  # receipt day of the oldest standing report
     alive_on: date | None = None  # latest day the person is known to have been alive
-    withdrawn_as_erroneous: bool = False  # a case once reinstated this SSN
+    withdrawn_as_erroneous: bool = False  # a case or a rejected hold took it off the file
     open_case: bool = False
+    released: frozenset[ReviewReason] = frozenset()  # approved by a second person
 
 
 def _day(t: tuple[int, int, int]) -> date:
@@ -278,10 +281,23 @@ def check_second_person(proposed_by: str, approved_by: str) -> None:
         )
 
 
-def apply_holds(record: DeathRecord, reasons: Sequence[ReviewReason]) -> DeathRecord:
-    """``record`` with the integrity rules' ``reasons`` added to consolidation's own and
-    its status decided by :func:`status_for`. A withdrawn record stays withdrawn."""
+#: Reasons a hold decision can never release: an open case is decided through the case,
+#: and an SSN found listed in error returns only on a state vital-records report.
+NOT_RELEASABLE = frozenset({ReviewReason.OPEN_CASE, ReviewReason.PREVIOUSLY_ERRONEOUS})
+
+
+def apply_holds(record: DeathRecord, reasons: Sequence[ReviewReason],
+                released: frozenset[ReviewReason] = frozenset()) -> DeathRecord:
+    """``record`` with the integrity rules' ``reasons`` added to consolidation's own, less
+    those a second person has ``released`` (never :data:`NOT_RELEASABLE`), and its status
+    decided by :func:`status_for`. A withdrawn record stays withdrawn."""
     if record.status is RecordStatus.WITHDRAWN:
         return record
-    merged = tuple(dict.fromkeys((*record.review_reasons, *reasons)))
+    merged = tuple(r for r in dict.fromkeys((*record.review_reasons, *reasons))
+                   if r not in released or r in NOT_RELEASABLE)
     return replace(record, review_reasons=merged, status=status_for(merged))
+
+
+def withdrawn(record: DeathRecord) -> DeathRecord:
+    """The record taken off the file by a person's decision (a case or a rejected hold)."""
+    return replace(record, status=RecordStatus.WITHDRAWN, review_reasons=())

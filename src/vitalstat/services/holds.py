@@ -14,12 +14,24 @@ from datetime import date
 from typing import Any
 
 from vitalstat.domain.consolidate import consolidate, effective_reports, versioned
-from vitalstat.domain.integrity import Evidence, IntegrityRules, apply_holds, record_holds
+from vitalstat.domain.identity import normalize_ssn
+from vitalstat.domain.integrity import (
+    Evidence,
+    IntegrityRules,
+    apply_holds,
+    check_second_person,
+    needs_second_person,
+    record_holds,
+    withdrawn,
+)
 from vitalstat.domain.records import DeathRecord, RecordStatus, ReviewReason
+from vitalstat.domain.reports import DeathReport
+from vitalstat.errors import ConflictError, NotFoundError, ValidationError
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
-__all__ = ["Assessed", "assess", "held_records", "recheck_pending", "save_assessed"]
+__all__ = ["Assessed", "HoldDecision", "assess", "decide_hold", "evidence_for",
+           "held_records", "recheck_pending", "save_assessed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +54,19 @@ _CONSOLIDATION_REASONS = frozenset({ReviewReason.CONFLICTING_DATE_OF_DEATH,
                                     ReviewReason.CONFLICTING_NAME})
 
 
+def evidence_for(tx: Tx, ssn: str, standing: Sequence[DeathReport], today: date) -> Evidence:
+    """What the registry knows about ``ssn`` beyond its reports: cases, life, decisions."""
+    alive = tx.latest_alive_on(ssn)
+    return Evidence(
+        today=today,
+        first_reported=min((r.received_at.date() for r in standing), default=None),
+        alive_on=date.fromisoformat(alive) if alive else None,
+        withdrawn_as_erroneous=tx.withdrawn_as_erroneous(ssn),
+        open_case=tx.has_open_case(ssn),
+        released=frozenset(ReviewReason(r) for r in tx.released_reasons(ssn)),
+    )
+
+
 def assess(tx: Tx, ssn: str, *, today: date, rules: IntegrityRules) -> Assessed:
     previous = tx.get_record(ssn)
     reports = tx.reports_for_ssn(ssn)
@@ -49,11 +74,9 @@ def assess(tx: Tx, ssn: str, *, today: date, rules: IntegrityRules) -> Assessed:
     if record is None:
         return Assessed(ssn, previous, None)
     standing = effective_reports(reports)
-    evidence = Evidence(today=today,
-                        first_reported=min((r.received_at.date() for r in standing),
-                                           default=None))
-    return Assessed(ssn, previous,
-                    apply_holds(record, record_holds(record, standing, evidence, rules)))
+    evidence = evidence_for(tx, ssn, standing, today)
+    return Assessed(ssn, previous, apply_holds(
+        record, record_holds(record, standing, evidence, rules), evidence.released))
 
 
 def save_assessed(tx: Tx, assessed: Assessed, *, actor: str, now: str, cause: dict[str, Any],
@@ -102,3 +125,74 @@ def held_records(store: Store, *, reason: ReviewReason | None = None,
     store.check_schema()
     with store.transaction(write=False) as tx:
         return tx.waiting_records(reason=reason, limit=limit)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldDecision:
+    """What a ``holds release`` / ``holds reject`` call did."""
+
+    ssn: str
+    action: str  # release | reject
+    outcome: str  # proposed | applied
+    record: DeathRecord
+    needs: tuple[str, ...] = ()  # the two-person rules that made it a proposal
+
+
+def decide_hold(store: Store, ssn: str, action: str, *, actor: str, note: str,
+                today: date, rules: IntegrityRules) -> HoldDecision:
+    """Release (publish despite the reasons) or reject (take off the file) a held record.
+
+    Releasing always needs a second, different user: the first call proposes, a call by
+    another user approves and applies it, the proposer again is refused. Rejecting is the
+    safe direction, so one person may do it, except for a record supported by state vital
+    records (changing a vital record needs a second user too).
+    """
+    if action not in ("release", "reject"):
+        raise ValidationError(f"{action!r} is not release or reject", field="action")
+    if not note.strip():
+        raise ValidationError("is required: say why, for the next reviewer", field="reason")
+    norm = normalize_ssn(ssn)
+    store.check_schema()
+    now = utc_now()
+    with store.transaction() as tx:
+        record = tx.get_record(norm)
+        if record is None:
+            raise NotFoundError(f"no record for SSN {norm}")
+        if record.status not in (RecordStatus.HELD, RecordStatus.PENDING):
+            raise ConflictError(f"record {norm} is {record.status.value}, not held")
+        pending = tx.proposed_hold_decision(norm)
+        if pending is not None and pending["action"] != action:
+            raise ConflictError(f"a {pending['action']} of {norm} is already proposed by "
+                                f"{pending['proposed_by']}: approve it or wait")
+        needs = needs_second_person(releases_hold=action == "release",
+                                    record_restricted=record.restricted)
+        if pending is None and needs:
+            tx.insert_hold_decision({
+                "ssn": norm, "action": action,
+                "reasons": " ".join(r.value for r in record.review_reasons), "note": note,
+                "proposed_by": actor, "proposed_at": now, "state": "proposed"})
+            tx.append_event(actor=actor, kind=f"hold.{action}-proposed",
+                            subject=f"record:{norm}",
+                            detail={"note": note, "needs": [n.value for n in needs],
+                                    "review_reasons": [r.value for r in
+                                                       record.review_reasons]}, at=now)
+            return HoldDecision(norm, action, "proposed", record,
+                                tuple(n.value for n in needs))
+        if pending is not None:
+            check_second_person(pending["proposed_by"], actor)
+            tx.approve_hold_decision(pending["id"], by=actor, at=now)
+        else:
+            tx.insert_hold_decision({
+                "ssn": norm, "action": action,
+                "reasons": " ".join(r.value for r in record.review_reasons), "note": note,
+                "proposed_by": actor, "proposed_at": now, "state": "approved",
+                "approved_by": actor, "approved_at": now})
+        cause = {"hold_decision": action, "note": note,
+                 "proposed_by": pending["proposed_by"] if pending else actor}
+        if action == "release":
+            final = save_assessed(tx, assess(tx, norm, today=today, rules=rules),
+                                  actor=actor, now=now, cause=cause)
+        else:
+            final = save_assessed(tx, Assessed(norm, record, withdrawn(record)),
+                                  actor=actor, now=now, cause=cause)
+        return HoldDecision(norm, action, "applied", final or record)

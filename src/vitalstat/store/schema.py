@@ -24,9 +24,14 @@ from sqlalchemy import (
 __all__ = [
     "DEATH_COLUMNS",
     "batches",
+    "case_evidence",
+    "case_steps",
+    "cases",
     "deliveries",
     "delivery_ledger",
     "events",
+    "hold_decisions",
+    "life_evidence",
     "metadata",
     "records",
     "releases",
@@ -221,4 +226,88 @@ delivery_ledger = Table(
     Column("delivered_at", String(32), nullable=False),
     Index("ix_delivery_ledger_subscriber_id", "subscriber_id", "ssn"),
     Index("ix_delivery_ledger_ssn", "ssn"),
+)
+
+
+# ------------------------------------------------------------- corrections (0003)
+
+#: Correction cases ("resurrection"); the number shown to people is ``case_number(id)``.
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ssn", String(9), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("opened_by", String(32), nullable=False),
+    Column("contact", Text, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("record_restricted", Boolean, nullable=False),
+    Column("proposed", String(16), nullable=False),  # '' when nothing is proposed
+    Column("proposed_by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("opened_at", String(32), nullable=False),
+    Column("decided_at", String(32)),
+    Column("closed_at", String(32)),
+    Column("letter_code", String(32)),
+    Column("letter_sha256", String(64)),
+    Index("ix_cases_ssn", "ssn"),
+)
+
+#: Every step of every case, in order: the case's timeline.
+case_steps = Table(
+    "case_steps",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("what", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_case_steps_case_id", "case_id"),
+)
+
+#: Evidence filed with a case: the file's name, size and SHA-256 (the bytes are kept in
+#: the evidence directory under their hash).
+case_evidence = Table(
+    "case_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Index("ix_case_evidence_case_id", "case_id"),
+)
+
+#: Days on which a person is known to have been alive (from a case, later subscribers).
+life_evidence = Table(
+    "life_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ssn", String(9), nullable=False),
+    Column("alive_on", String(10), nullable=False),
+    Column("source", Text, nullable=False),  # e.g. case:C-000001
+    Column("recorded_at", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Index("ix_life_evidence_ssn", "ssn"),
+)
+
+#: Two-person decisions on held records: one user proposes, a different one approves.
+hold_decisions = Table(
+    "hold_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ssn", String(9), nullable=False),
+    Column("action", String(16), nullable=False),  # release | reject
+    Column("reasons", Text, nullable=False),  # the review reasons the decision covers
+    Column("note", Text, nullable=False),
+    Column("proposed_by", String(200), nullable=False),
+    Column("proposed_at", String(32), nullable=False),
+    Column("state", String(16), nullable=False),  # proposed | approved
+    Column("approved_by", String(200)),
+    Column("approved_at", String(32)),
+    Index("ix_hold_decisions_ssn", "ssn"),
 )

@@ -1,0 +1,339 @@
+"""Correction cases: open, file evidence, decide (two-person where the rules say), letters.
+
+Each use case is one transaction: the case's change, its timeline step, the record's
+new status and their events. The state machine itself is ``domain.cases``.
+
+- Opening a case holds the record at once (``open-case``): no ``match`` while it is open.
+- Evidence files are kept under ``CASES_DIR/evidence/`` by SHA-256; evidence of life with
+  a date feeds the ``evidence-of-life`` rule for every later decision on the SSN.
+- Reinstating withdraws the record (the next release's delta carries a ``D`` to every
+  subscriber that received it) and writes a letter the person can show banks and
+  agencies, with a verification code that ``vitalstat letter verify`` checks.
+- Rejecting releases the case's hold: the record is decided again by the rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import secrets
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from vitalstat.domain import cases as domain
+from vitalstat.domain.cases import Case, CaseKind, CaseState, EvidenceType, OpenedBy, Outcome
+from vitalstat.domain.identity import normalize_ssn
+from vitalstat.domain.integrity import IntegrityRules, withdrawn
+from vitalstat.errors import NotFoundError, ValidationError
+from vitalstat.services.holds import Assessed, assess, save_assessed
+from vitalstat.store import Store, Tx
+from vitalstat.store.repo import utc_now
+
+__all__ = [
+    "CaseView",
+    "LetterCheck",
+    "add_evidence",
+    "approve_case",
+    "case_number",
+    "decide_case",
+    "list_cases",
+    "open_case",
+    "parse_case_number",
+    "refuse_case",
+    "show_case",
+    "verify_letter",
+]
+
+
+def case_number(case_id: int) -> str:
+    return f"C-{case_id:06d}"
+
+
+def parse_case_number(text: str) -> int:
+    raw = text.strip().upper().removeprefix("C-").removeprefix("C")
+    if not raw.isdigit():
+        raise ValidationError(f"{text!r} is not a case number (like C-000001)", field="case")
+    return int(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    case: Case
+    case_id: int
+    opened_at: str
+    decided_at: str | None
+    closed_at: str | None
+    evidence: list[dict[str, Any]]
+    letter: Path | None = None
+
+
+def _to_case(tx: Tx, row: dict[str, Any]) -> Case:
+    steps = tuple(domain.CaseStep(datetime.fromisoformat(s["at"]), s["actor"], s["what"],
+                                  s["detail"]) for s in tx.case_step_rows(row["id"]))
+    return Case(
+        number=case_number(row["id"]), ssn=row["ssn"], kind=CaseKind(row["kind"]),
+        opened_by=OpenedBy(row["opened_by"]), contact=row["contact"],
+        state=CaseState(row["state"]), record_restricted=bool(row["record_restricted"]),
+        evidence=tuple(EvidenceType(e["type"]) for e in tx.case_evidence_rows(row["id"])),
+        proposed=Outcome(row["proposed"]) if row["proposed"] else None,
+        proposed_by=row["proposed_by"], reason=row["reason"], timeline=steps)
+
+
+def _save(tx: Tx, case_id: int, before: Case, after: Case, now: str) -> None:
+    """Persist what a domain step changed: the case row and its new timeline steps."""
+    values: dict[str, Any] = {"state": after.state.value,
+                              "proposed": after.proposed.value if after.proposed else "",
+                              "proposed_by": after.proposed_by, "reason": after.reason}
+    if after.state in (CaseState.REINSTATED, CaseState.REJECTED):
+        values["decided_at"] = now
+    if after.state is CaseState.CLOSED:
+        values["closed_at"] = now
+    tx.update_case(case_id, values)
+    for step in after.timeline[len(before.timeline):]:
+        tx.insert_case_step(case_id, at=step.at.isoformat(), actor=step.actor, what=step.what,
+                            detail=step.detail)
+
+
+def _load(tx: Tx, number: str) -> tuple[int, Case]:
+    case_id = parse_case_number(number)
+    row = tx.case_row(case_id)
+    if row is None:
+        raise NotFoundError(f"no case {case_number(case_id)}")
+    return case_id, _to_case(tx, row)
+
+
+def _redecide(tx: Tx, ssn: str, *, actor: str, now: str, rules: IntegrityRules,
+              cause: dict[str, Any]) -> None:
+    today = datetime.fromisoformat(now).date()
+    save_assessed(tx, assess(tx, ssn, today=today, rules=rules), actor=actor, now=now,
+                  cause=cause)
+
+
+def open_case(store: Store, *, ssn: str, kind: str, opened_by: str, contact: str, actor: str,
+              rules: IntegrityRules) -> Case:
+    """Open a case and hold the record at once. The SSN must be on the registry."""
+    norm = normalize_ssn(ssn)
+    case_kind, by = _enum(CaseKind, kind, "kind"), _enum(OpenedBy, opened_by, "by")
+    store.check_schema()
+    now = utc_now()
+    with store.transaction() as tx:
+        record = tx.get_record(norm)
+        if record is None:
+            raise NotFoundError(f"no record for SSN {norm}: there is nothing to correct")
+        case = domain.open_case(number="", ssn=norm, kind=case_kind, opened_by=by,
+                                contact=contact, record_restricted=record.restricted,
+                                actor=actor, at=datetime.fromisoformat(now))
+        case_id = tx.insert_case({
+            "ssn": norm, "kind": case_kind.value, "opened_by": by.value,
+            "contact": case.contact, "state": case.state.value,
+            "record_restricted": record.restricted, "proposed": "", "proposed_by": "",
+            "reason": "", "opened_at": now})
+        _save(tx, case_id, replace(case, timeline=()), case, now)
+        number = case_number(case_id)
+        tx.append_event(actor=actor, kind="case.opened", subject=f"case:{number}",
+                        detail={"ssn": norm, "kind": case_kind.value, "by": by.value}, at=now)
+        _redecide(tx, norm, actor=actor, now=now, rules=rules, cause={"case": number})
+        return _to_case(tx, tx.case_row(case_id) or {})
+
+
+def _enum(cls: Any, value: str, field: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in cls)
+        raise ValidationError(f"{value!r} is not one of: {allowed}", field=field) from None
+
+
+def add_evidence(store: Store, number: str, file: Path, *, evidence_type: str, actor: str,
+                 cases_dir: Path, alive_on: date | None = None,
+                 rules: IntegrityRules) -> Case:
+    """File evidence with a case; the bytes are kept under ``cases_dir/evidence`` by hash."""
+    kind = _enum(EvidenceType, evidence_type, "type")
+    if not file.is_file():
+        raise ValidationError(f"{file}: no such file", field="file")
+    if alive_on is not None and kind is not EvidenceType.EVIDENCE_OF_LIFE:
+        raise ValidationError("only evidence of life carries a date alive", field="alive-on")
+    data = file.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    store.check_schema()
+    now = utc_now()
+    with store.transaction() as tx:
+        case_id, case = _load(tx, number)
+        after = domain.add_evidence(case, kind, actor=actor, at=datetime.fromisoformat(now),
+                                    note=f"{file.name} sha256:{digest[:16]}")
+        _keep(cases_dir / "evidence", digest, data)
+        tx.insert_case_evidence({"case_id": case_id, "type": kind.value,
+                                 "file_name": file.name, "sha256": digest, "size": len(data),
+                                 "received_at": now, "actor": actor})
+        _save(tx, case_id, case, after, now)
+        tx.append_event(actor=actor, kind="case.evidence", subject=f"case:{case.number}",
+                        detail={"type": kind.value, "sha256": digest, "size": len(data)},
+                        at=now)
+        if alive_on is not None:
+            tx.insert_life_evidence(ssn=case.ssn, alive_on=alive_on.isoformat(),
+                                    source=f"case:{case.number}", recorded_at=now,
+                                    actor=actor)
+            _redecide(tx, case.ssn, actor=actor, now=now, rules=rules,
+                      cause={"case": case.number})
+        return after
+
+
+def _keep(folder: Path, digest: str, data: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / digest
+    if target.exists():
+        return
+    tmp = folder / f".{digest}.tmp"
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(target)
+
+
+def decide_case(store: Store, number: str, outcome: str, *, reason: str, actor: str,
+                cases_dir: Path, rules: IntegrityRules) -> CaseView:
+    """Decide (or, under the two-person rule, propose) reinstatement or rejection."""
+    result = _enum(Outcome, outcome, "outcome")
+    return _step(store, number, actor=actor, cases_dir=cases_dir, rules=rules,
+                 step=lambda case, at: domain.decide(case, result, reason=reason,
+                                                     actor=actor, at=at))
+
+
+def approve_case(store: Store, number: str, *, actor: str, cases_dir: Path,
+                 rules: IntegrityRules) -> CaseView:
+    """A second, different user approves the proposed decision."""
+    return _step(store, number, actor=actor, cases_dir=cases_dir, rules=rules,
+                 step=lambda case, at: domain.approve(case, actor=actor, at=at))
+
+
+def refuse_case(store: Store, number: str, *, actor: str, reason: str, cases_dir: Path,
+                rules: IntegrityRules) -> CaseView:
+    """The second user disagrees: the case goes back to open (the record stays held)."""
+    return _step(store, number, actor=actor, cases_dir=cases_dir, rules=rules,
+                 step=lambda case, at: domain.refuse_approval(case, actor=actor, at=at,
+                                                              reason=reason))
+
+
+def _step(store: Store, number: str, *, actor: str, cases_dir: Path, rules: IntegrityRules,
+          step: Any) -> CaseView:
+    store.check_schema()
+    now = utc_now()
+    with store.transaction() as tx:
+        case_id, case = _load(tx, number)
+        after: Case = step(case, datetime.fromisoformat(now))
+        _save(tx, case_id, case, after, now)
+        tx.append_event(actor=actor, kind=f"case.{after.state.value}",
+                        subject=f"case:{case.number}",
+                        detail={"ssn": case.ssn, "outcome": after.proposed.value
+                                if after.proposed else None, "reason": after.reason},
+                        at=now)
+        letter = None
+        if after.state is CaseState.REINSTATED:
+            record = tx.get_record(case.ssn)
+            if record is not None:
+                save_assessed(tx, Assessed(case.ssn, record, withdrawn(record)), actor=actor,
+                              now=now, cause={"case": case.number})
+            letter = _write_letter(tx, case_id, after, now, cases_dir / "letters")
+        elif after.state is CaseState.REJECTED:
+            _redecide(tx, case.ssn, actor=actor, now=now, rules=rules,
+                      cause={"case": case.number})
+        return _view(tx, case_id, letter)
+
+
+def _view(tx: Tx, case_id: int, letter: Path | None = None) -> CaseView:
+    row = tx.case_row(case_id)
+    assert row is not None
+    return CaseView(_to_case(tx, row), case_id, row["opened_at"], row["decided_at"],
+                    row["closed_at"], tx.case_evidence_rows(case_id), letter)
+
+
+def show_case(store: Store, number: str) -> CaseView:
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        case_id, _ = _load(tx, number)
+        return _view(tx, case_id)
+
+
+def list_cases(store: Store, *, state: str | None = None, ssn: str | None = None,
+               limit: int = 100) -> list[CaseView]:
+    if state is not None:
+        _enum(CaseState, state, "state")
+    norm = normalize_ssn(ssn) if ssn else None
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        return [_view(tx, row["id"])
+                for row in tx.case_rows(state=state, ssn=norm, limit=limit)]
+
+
+# -------------------------------------------------------------------- letters
+
+
+def _write_letter(tx: Tx, case_id: int, case: Case, now: str, folder: Path) -> Path:
+    """The reinstatement letter (HTML, printable), with a code anyone can check."""
+    code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+    record = tx.get_record(case.ssn)
+    name = record.name.display() if record is not None else ""
+    row = tx.case_row(case_id) or {}
+    body = _LETTER.format(
+        number=html.escape(case.number), name=html.escape(name),
+        ssn=html.escape("XXX-XX-" + case.ssn[-4:]), opened=html.escape(row["opened_at"][:10]),
+        decided=html.escape(now[:10]), code=html.escape(code),
+        reason=html.escape(case.reason))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{case.number}.html"
+    tmp = folder / f".{case.number}.html.tmp"
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(body)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+    tx.update_case(case_id, {"letter_code": code,
+                             "letter_sha256": hashlib.sha256(body.encode()).hexdigest()})
+    return path
+
+
+_LETTER = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Reinstatement letter {number}</title>
+<style>body{{font-family:serif;max-width:40em;margin:3em auto;line-height:1.5}}
+.code{{font-family:monospace;font-size:1.3em}}</style></head>
+<body>
+<h1>Notice of correction: you are not listed as deceased</h1>
+<p>Case number: <strong>{number}</strong><br>
+Name: <strong>{name}</strong><br>
+Social Security number: {ssn}<br>
+Case opened: {opened}<br>
+Decided: {decided}</p>
+<p>The Vitalstat death registry listed this person as deceased in error. After reviewing the
+evidence filed with the case, the listing has been withdrawn. Every subscriber that received
+the listing receives a deletion record and a correction notice with its next delivery.</p>
+<p>Reason recorded: {reason}</p>
+<p>Banks, agencies and others may check this letter with the verification code
+<span class="code">{code}</span> (<code>vitalstat letter verify {code}</code>).</p>
+</body></html>
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class LetterCheck:
+    number: str
+    state: str
+    decided_at: str | None
+    file_matches: bool | None  # None when no file was given
+
+
+def verify_letter(store: Store, code: str, file: Path | None = None) -> LetterCheck:
+    """Whether ``code`` belongs to a reinstatement letter (and ``file`` is that letter)."""
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        row = tx.case_by_letter_code(code.strip().upper())
+    if row is None:
+        raise NotFoundError("no letter has this verification code")
+    matches = None
+    if file is not None:
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        matches = secrets.compare_digest(digest, row["letter_sha256"] or "")
+    return LetterCheck(case_number(row["id"]), row["state"], row["decided_at"], matches)

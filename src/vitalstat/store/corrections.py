@@ -1,0 +1,115 @@
+"""Queries for correction cases, evidence of life and two-person hold decisions.
+
+A mixin of :class:`vitalstat.store.repo.Tx` (one transaction, ``self.conn``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from vitalstat.store.schema import case_evidence, case_steps, cases, hold_decisions, life_evidence
+
+__all__ = ["OPEN_CASE_STATES", "REINSTATED_STATES", "CorrectionQueries"]
+
+#: Case states (``domain.cases.CaseState`` values) in which the record stays on hold.
+OPEN_CASE_STATES = ("open", "awaiting-approval")
+#: States of a case that found the listing wrong.
+REINSTATED_STATES = ("reinstated", "closed")
+
+
+class CorrectionQueries:
+    conn: Connection
+    dialect: str
+
+    # ------------------------------------------------------------------- cases
+    def insert_case(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(cases).values(values).returning(cases.c.id))
+                   .scalar_one())
+
+    def update_case(self, case_id: int, values: dict[str, Any]) -> None:
+        self.conn.execute(update(cases).where(cases.c.id == case_id).values(values))
+
+    def case_row(self, case_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(cases).where(cases.c.id == case_id)).mappings()
+        found = row.one_or_none()
+        return dict(found) if found is not None else None
+
+    def case_rows(self, *, state: str | None = None, ssn: str | None = None,
+                  limit: int = 100) -> list[dict[str, Any]]:
+        query = select(cases).order_by(cases.c.id)
+        if state is not None:
+            query = query.where(cases.c.state == state)
+        if ssn is not None:
+            query = query.where(cases.c.ssn == ssn)
+        return [dict(r) for r in self.conn.execute(query.limit(limit)).mappings()]
+
+    def case_by_letter_code(self, code: str) -> dict[str, Any] | None:
+        row = self.conn.execute(select(cases).where(cases.c.letter_code == code)).mappings()
+        found = row.first()
+        return dict(found) if found is not None else None
+
+    def insert_case_step(self, case_id: int, *, at: str, actor: str, what: str,
+                         detail: str) -> None:
+        self.conn.execute(insert(case_steps).values(case_id=case_id, at=at, actor=actor,
+                                                    what=what, detail=detail))
+
+    def case_step_rows(self, case_id: int) -> list[dict[str, Any]]:
+        query = select(case_steps).where(case_steps.c.case_id == case_id)
+        return [dict(r) for r in self.conn.execute(query.order_by(case_steps.c.id)).mappings()]
+
+    def insert_case_evidence(self, values: dict[str, Any]) -> None:
+        self.conn.execute(insert(case_evidence).values(values))
+
+    def case_evidence_rows(self, case_id: int) -> list[dict[str, Any]]:
+        query = select(case_evidence).where(case_evidence.c.case_id == case_id)
+        return [dict(r) for r in
+                self.conn.execute(query.order_by(case_evidence.c.id)).mappings()]
+
+    def has_open_case(self, ssn: str) -> bool:
+        query = select(func.count()).select_from(cases).where(
+            and_(cases.c.ssn == ssn, cases.c.state.in_(OPEN_CASE_STATES)))
+        return bool(self.conn.execute(query).scalar_one())
+
+    def withdrawn_as_erroneous(self, ssn: str) -> bool:
+        """A case found this SSN listed in error, or a held record of it was rejected."""
+        by_case = select(func.count()).select_from(cases).where(
+            and_(cases.c.ssn == ssn, cases.c.state.in_(REINSTATED_STATES)))
+        by_hold = select(func.count()).select_from(hold_decisions).where(and_(
+            hold_decisions.c.ssn == ssn, hold_decisions.c.action == "reject",
+            hold_decisions.c.state == "approved"))
+        return bool(self.conn.execute(by_case).scalar_one()
+                    or self.conn.execute(by_hold).scalar_one())
+
+    # --------------------------------------------------------- evidence of life
+    def insert_life_evidence(self, *, ssn: str, alive_on: str, source: str,
+                             recorded_at: str, actor: str) -> None:
+        self.conn.execute(insert(life_evidence).values(
+            ssn=ssn, alive_on=alive_on, source=source, recorded_at=recorded_at, actor=actor))
+
+    def latest_alive_on(self, ssn: str) -> str | None:
+        query = select(func.max(life_evidence.c.alive_on)).where(life_evidence.c.ssn == ssn)
+        return self.conn.execute(query).scalar_one_or_none()
+
+    # ---------------------------------------------------------- hold decisions
+    def insert_hold_decision(self, values: dict[str, Any]) -> int:
+        return int(self.conn.execute(
+            insert(hold_decisions).values(values).returning(hold_decisions.c.id)).scalar_one())
+
+    def approve_hold_decision(self, decision_id: int, *, by: str, at: str) -> None:
+        self.conn.execute(update(hold_decisions).where(hold_decisions.c.id == decision_id)
+                          .values(state="approved", approved_by=by, approved_at=at))
+
+    def proposed_hold_decision(self, ssn: str) -> dict[str, Any] | None:
+        query = select(hold_decisions).where(and_(hold_decisions.c.ssn == ssn,
+                                                  hold_decisions.c.state == "proposed"))
+        found = self.conn.execute(query.order_by(hold_decisions.c.id.desc())).mappings().first()
+        return dict(found) if found is not None else None
+
+    def released_reasons(self, ssn: str) -> set[str]:
+        """Review reasons a second person has approved releasing for this SSN."""
+        query = select(hold_decisions.c.reasons).where(and_(
+            hold_decisions.c.ssn == ssn, hold_decisions.c.action == "release",
+            hold_decisions.c.state == "approved"))
+        return {code for (codes,) in self.conn.execute(query) for code in codes.split()}
