@@ -84,3 +84,43 @@ def test_help_keeps_defaults_and_environment_variables() -> None:
     assert result.exit_code == 0
     for text in ("default: by file extension", "env VITALSTAT_DB", "env VITALSTAT_USER"):
         assert text in result.output
+
+
+def test_a_case_from_open_to_letter_and_a_two_person_release(tmp_path: Path,
+                                                             env: dict[str, str]) -> None:
+    env = {**env, "VITALSTAT_CASES_DIR": str(tmp_path / "cases")}
+    run(env, "init")
+    path = tmp_path / "fh.csv"
+    path.write_text("ssn,last_name,first_name,date_of_death,date_of_birth,proof\n"
+                    "123-45-6789,Smith,Ann,2020-05-01,1950-01-01,V\n"
+                    "223-45-6789,Lee,Bo,2020-05-01,1900-01-01,V\n")
+    assert run(env, "ingest", str(path), "--source-kind", "funeral-home",
+               "--source-id", "fh-1").exit_code == 0
+    opened = run(env, "case", "open", "--ssn", "123-45-6789", "--kind", "erroneous-death",
+                 "--by", "person", "--contact", "ann@example.org")
+    assert opened.exit_code == 0 and "C-000001" in opened.output, opened.output
+    proof = tmp_path / "id.txt"
+    proof.write_text("synthetic ID\n")
+    filed = run(env, "case", "evidence", "C-000001", str(proof), "--type", "identity-document")
+    assert filed.exit_code == 0, filed.output
+    both = run(env, "case", "decide", "C-000001", "--reinstate", "--reject", "--reason", "x")
+    assert both.exit_code == 1 and "exactly one" in both.output
+    decided = run(env, "case", "decide", "C-000001", "--reinstate", "--reason", "ID seen")
+    assert decided.exit_code == 0 and "reinstated" in decided.output, decided.output
+    letter = tmp_path / "cases" / "letters" / "C-000001.html"
+    code = letter.read_text().split('class="code">')[1].split("<")[0]
+    check = run(env, "letter", "verify", code, "--file", str(letter))
+    assert check.exit_code == 0 and "unaltered" in check.output
+    assert "C-000001" in run(env, "case", "list").output
+    assert "identity-document" in run(env, "case", "show", "C-000001").output
+    first = runner.invoke(app, ["holds", "release", "223456789", "--reason", "seen"],
+                          env={**env, "VITALSTAT_USER": "cw1"})
+    assert first.exit_code == 0 and "needs a second" in first.output
+    same = runner.invoke(app, ["holds", "release", "223456789", "--reason", "seen"],
+                         env={**env, "VITALSTAT_USER": "cw1"})
+    assert same.exit_code == 1 and "error [refused]" in same.output
+    second = runner.invoke(app, ["holds", "release", "223456789", "--reason", "ok"],
+                           env={**env, "VITALSTAT_USER": "cw2"})
+    assert second.exit_code == 0 and "now published" in second.output
+    shown = run(env, "holds", "show", "223456789").output
+    assert "status: published" in shown and "cw1: hold.release-proposed" in shown

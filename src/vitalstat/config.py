@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_DB",
     "SETTINGS",
     "Settings",
+    "cases_dir",
     "db_url",
     "default_actor",
     "embargo_rule",
@@ -43,6 +44,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "VITALSTAT_DB": (DEFAULT_DB, "registry URL (SQLAlchemy form) or a path to a SQLite file"),
     "VITALSTAT_USER": ("the OS user", "actor named in events for CLI actions"),
     "VITALSTAT_CHUNK": ("50000", "lines per ingest chunk"),
+    "VITALSTAT_CASES_DIR": ("./cases", "where case evidence and reinstatement letters are "
+                            "kept"),
     "VITALSTAT_GRACE_DAYS": ("14", "days a lone unverified non-vital report waits (0: off)"),
     "VITALSTAT_MAX_AGE": ("115", "age at death above which a record is held"),
     "VITALSTAT_SURGE_CEILING": ("5000", "deaths one source may report in a day before "
@@ -58,6 +61,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
 
 def releases_dir(value: str | None = None) -> Path:
     return Path(value or os.environ.get("VITALSTAT_RELEASES") or "releases")
+
+
+def cases_dir(value: Path | None = None) -> Path:
+    """``--cases-dir`` / ``VITALSTAT_CASES_DIR``: case evidence and letters."""
+    return Path(value or os.environ.get("VITALSTAT_CASES_DIR") or "cases")
 
 
 def keys_dir(value: str | None = None) -> Path:

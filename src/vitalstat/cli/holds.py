@@ -9,10 +9,11 @@ import typer
 from rich.table import Table
 
 from vitalstat.cli.common import ActorOption, DbOption, app, errors, open_store, out
+from vitalstat.cli.registry import show as show_record
 from vitalstat.config import Settings, default_actor
 from vitalstat.domain.records import ReviewReason
 from vitalstat.errors import ValidationError
-from vitalstat.services.holds import held_records, recheck_pending
+from vitalstat.services.holds import decide_hold, held_records, recheck_pending
 
 __all__ = ["holds"]
 
@@ -63,3 +64,46 @@ def recheck(db: DbOption = None, actor: ActorOption = None) -> None:
         for rec in changed:
             out.print(f"{rec.ssn}: now {rec.status.value}")
         out.print(f"{len(changed)} pending records changed")
+
+
+def _decide(action: str, ssn: str, reason: str, db: str | None, actor: str | None) -> None:
+    with errors():
+        settings = Settings.from_env()
+        who = default_actor(actor)
+        result = decide_hold(open_store(db), ssn, action, actor=who, note=reason,
+                             today=datetime.now(UTC).date(), rules=settings.integrity)
+        if result.outcome == "proposed":
+            out.print(f"{result.ssn}: {action} proposed by {who}; needs a second, different "
+                      f"user ({', '.join(result.needs)}): they run the same command")
+        else:
+            out.print(f"{result.ssn}: {action} applied; the record is now "
+                      f"{result.record.status.value}")
+
+
+@holds.command("release")
+def release(
+    ssn: Annotated[str, typer.Argument(help="SSN of the held record")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it may publish")] = "",
+    db: DbOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Publish a held record despite its reasons: one user proposes, a second approves."""
+    _decide("release", ssn, reason, db, actor)
+
+
+@holds.command("reject")
+def reject(
+    ssn: Annotated[str, typer.Argument(help="SSN of the held record")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the death is not accepted")]
+    = "",
+    db: DbOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Take a held record off the file (a second user too if state vital records back it)."""
+    _decide("reject", ssn, reason, db, actor)
+
+
+@holds.command("show")
+def show(ssn: Annotated[str, typer.Argument(help="SSN")], db: DbOption = None) -> None:
+    """One held record with its reasons, every supporting report and its history."""
+    show_record(ssn, db)
