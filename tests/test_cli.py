@@ -106,7 +106,7 @@ def test_a_case_from_open_to_letter_and_a_two_person_release(tmp_path: Path,
     both = run(env, "case", "decide", "C-000001", "--reinstate", "--reject", "--reason", "x")
     assert both.exit_code == 1 and "exactly one" in both.output
     decided = run(env, "case", "decide", "C-000001", "--reinstate", "--reason", "ID seen")
-    assert decided.exit_code == 0 and "reinstated" in decided.output, decided.output
+    assert decided.exit_code == 0 and "state: closed" in decided.output, decided.output
     letter = tmp_path / "cases" / "letters" / "C-000001.html"
     code = letter.read_text().split('class="code">')[1].split("<")[0]
     check = run(env, "letter", "verify", code, "--file", str(letter))
@@ -122,5 +122,9 @@ def test_a_case_from_open_to_letter_and_a_two_person_release(tmp_path: Path,
     second = runner.invoke(app, ["holds", "release", "223456789", "--reason", "ok"],
                            env={**env, "VITALSTAT_USER": "cw2"})
     assert second.exit_code == 0 and "now published" in second.output
+    corrections = run(env, "stats", "corrections")
+    assert corrections.exit_code == 0 and "1 closed" in corrections.output
+    assert "C-000001" in corrections.output
+    assert run(env, "stats", "bogus").exit_code == 1
     shown = run(env, "holds", "show", "223456789").output
     assert "status: published" in shown and "cw1: hold.release-proposed" in shown

@@ -58,7 +58,8 @@ def test_a_wrongly_listed_person_is_reinstated_and_gets_a_checkable_letter(
                      rules=RULES)
     view = svc.decide_case(store, case.number, "reinstate", reason="ID seen in person",
                            actor="cw1", cases_dir=tmp_path, rules=RULES)
-    assert view.case.state is CaseState.REINSTATED and view.letter is not None
+    # nobody had received the listing yet, so every recipient (none) is notified at once
+    assert view.case.state is CaseState.CLOSED and view.letter is not None
     assert record(store).status is RecordStatus.WITHDRAWN
     letter = view.letter.read_text()
     assert "C-000001" in letter and "XXX-XX-6789" in letter and SSN not in letter
@@ -78,10 +79,13 @@ def test_a_wrongly_listed_person_is_reinstated_and_gets_a_checkable_letter(
     rec = record(store)
     assert rec.status is RecordStatus.HELD and R.PREVIOUSLY_ERRONEOUS in rec.review_reasons
     steps = [s.what for s in svc.show_case(store, case.number).case.timeline]
-    assert steps == ["opened", "evidence", "decided"]
+    assert steps == ["opened", "evidence", "decided", "notified"]
     with store.transaction(write=False) as tx:
         kinds = [e["kind"] for e in tx.events() if e["subject"] == "case:C-000001"]
-    assert kinds == ["case.opened", "case.evidence", "case.reinstated"]
+    assert kinds == ["case.opened", "case.evidence", "case.reinstated", "case.closed"]
+    stats = svc.correction_stats(store)
+    assert stats.closed == 1 and stats.recipients == {"C-000001": 0}
+    assert stats.median_days is not None and stats.median_days < 1
 
 
 def test_reinstating_a_state_record_needs_a_second_user(store: Store, tmp_path: Path) -> None:
@@ -99,7 +103,7 @@ def test_reinstating_a_state_record_needs_a_second_user(store: Store, tmp_path: 
     with pytest.raises(RefusedError, match="second, different user"):
         svc.approve_case(store, case.number, actor="cw1", cases_dir=tmp_path, rules=RULES)
     done = svc.approve_case(store, case.number, actor="cw2", cases_dir=tmp_path, rules=RULES)
-    assert done.case.state is CaseState.REINSTATED and done.letter is not None
+    assert done.case.state is CaseState.CLOSED and done.letter is not None
     assert record(store).status is RecordStatus.WITHDRAWN
 
 

@@ -23,6 +23,8 @@ from vitalstat.cli.common import (
 from vitalstat.config import Settings, default_actor
 from vitalstat.domain.records import RecordStatus, ReviewReason
 from vitalstat.domain.reports import SourceKind
+from vitalstat.errors import ValidationError
+from vitalstat.services.cases import CorrectionStats, correction_stats
 from vitalstat.services.ingest import IngestResult, ingest_file
 from vitalstat.services.registry import (
     RecordView,
@@ -138,6 +140,8 @@ def _print_view(view: RecordView) -> None:
 
 @app.command()
 def stats(
+    what: Annotated[str | None, typer.Argument(
+        help="'corrections': time from case open to every recipient notified")] = None,
     sample: Annotated[bool, typer.Option(
         "--sample", help="Also show one record with several supporting reports")] = False,
     db: DbOption = None,
@@ -145,6 +149,12 @@ def stats(
     """Counts of records by status, reports by source kind, and review reasons."""
     with errors():
         store = open_store(db)
+        if what is not None:
+            if what != "corrections":
+                raise ValidationError(f"{what!r}: the only named report is 'corrections'",
+                                      field="what")
+            _print_corrections(correction_stats(store))
+            return
         counts = registry_stats(store)
         _print_stats(counts)
         if sample:
@@ -152,6 +162,19 @@ def stats(
             if ssn is not None:
                 out.print("\n[bold]sample record[/bold]")
                 _print_view(show_record(store, ssn))
+
+
+def _print_corrections(c: CorrectionStats) -> None:
+    def days(x: float | None) -> str:
+        return "-" if x is None else f"{x:.1f} days"
+
+    out.print(f"correction cases: {c.closed} closed (every recipient notified), "
+              f"{c.open} open")
+    out.print(f"time from case open to every recipient notified: median "
+              f"{days(c.median_days)}, 95th percentile {days(c.p95_days)}")
+    if c.recipients:
+        count_table("recipients notified per closed case", "case", "recipients",
+                    sorted(c.recipients.items()))
 
 
 def _print_stats(counts: dict[str, Any]) -> None:

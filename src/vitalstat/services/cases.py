@@ -33,11 +33,16 @@ from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
 __all__ = [
+    "NOTICE_COLUMNS",
     "CaseView",
+    "CorrectionStats",
     "LetterCheck",
     "add_evidence",
     "approve_case",
     "case_number",
+    "close_notified_cases",
+    "correction_notices",
+    "correction_stats",
     "decide_case",
     "list_cases",
     "open_case",
@@ -238,6 +243,8 @@ def _step(store: Store, number: str, *, actor: str, cases_dir: Path, rules: Inte
                 save_assessed(tx, Assessed(case.ssn, record, withdrawn(record)), actor=actor,
                               now=now, cause={"case": case.number})
             letter = _write_letter(tx, case_id, after, now, cases_dir / "letters")
+            # nobody ever received the listing: every recipient (none) is notified now
+            close_notified_cases(tx, {case.ssn}, actor=actor, now=now)
         elif after.state is CaseState.REJECTED:
             _redecide(tx, case.ssn, actor=actor, now=now, rules=rules,
                       cause={"case": case.number})
@@ -337,3 +344,96 @@ def verify_letter(store: Store, code: str, file: Path | None = None) -> LetterCh
         digest = hashlib.sha256(file.read_bytes()).hexdigest()
         matches = secrets.compare_digest(digest, row["letter_sha256"] or "")
     return LetterCheck(case_number(row["id"]), row["state"], row["decided_at"], matches)
+
+
+# ---------------------------------------------------------------- propagation
+
+#: Columns of ``corrections.csv``, the correction notice that rides with a delivery.
+NOTICE_COLUMNS = ("ssn", "case", "decided_on", "notice")
+NOTICE_TEXT = ("This person was listed as deceased in error and has been reinstated; "
+               "delete the listing and correct every copy (Privacy Act 552a(c)(4)).")
+
+
+def correction_notices(tx: Tx, ssns: set[str]) -> list[dict[str, str]]:
+    """Notices for the SSNs a delivery deletes that a case found listed in error."""
+    notices = []
+    for ssn in sorted(ssns):
+        for row in tx.case_rows(ssn=ssn):
+            if row["state"] in (CaseState.REINSTATED.value, CaseState.CLOSED.value):
+                notices.append({"ssn": ssn, "case": case_number(row["id"]),
+                                "decided_on": (row["decided_at"] or "")[:10],
+                                "notice": NOTICE_TEXT})
+    return notices
+
+
+def close_notified_cases(tx: Tx, ssns: set[str], *, actor: str, now: str) -> list[str]:
+    """Close every reinstated case on ``ssns`` whose every earlier recipient has now been
+    sent the deletion; returns the closed case numbers."""
+    closed = []
+    for ssn in sorted(ssns):
+        for row in tx.case_rows(ssn=ssn, state=CaseState.REINSTATED.value):
+            recipients, notified = _recipients(tx, ssn, row["decided_at"] or row["opened_at"])
+            if recipients - notified:
+                continue
+            case = _to_case(tx, row)
+            after = domain.mark_notified(case, recipients=len(recipients), actor=actor,
+                                         at=datetime.fromisoformat(now))
+            _save(tx, row["id"], case, after, now)
+            tx.append_event(actor=actor, kind="case.closed", subject=f"case:{case.number}",
+                            detail={"ssn": ssn, "recipients": len(recipients)}, at=now)
+            closed.append(case.number)
+    return closed
+
+
+def _recipients(tx: Tx, ssn: str, since: str) -> tuple[set[int], set[int]]:
+    """Subscribers that ever received ``ssn``, and those sent its ``D`` after ``since``."""
+    ever: set[int] = set()
+    told: set[int] = set()
+    for entry in tx.ledger_rows(ssn=ssn):
+        if entry["action"] == "D":
+            if entry["delivered_at"] >= since:
+                told.add(entry["subscriber_id"])
+        else:
+            ever.add(entry["subscriber_id"])
+    return ever, told & ever
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionStats:
+    closed: int
+    open: int
+    median_days: float | None
+    p95_days: float | None
+    recipients: dict[str, int]  # case number -> recipients notified
+
+
+def correction_stats(store: Store) -> CorrectionStats:
+    """Time from case open to every recipient notified, over closed cases."""
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        rows = tx.case_rows(limit=1_000_000)
+        recipients = {}
+        durations = []
+        for row in rows:
+            if row["state"] != CaseState.CLOSED.value:
+                continue
+            opened = datetime.fromisoformat(row["opened_at"])
+            closed = datetime.fromisoformat(row["closed_at"])
+            durations.append((closed - opened).total_seconds() / 86400)
+            steps = [s for s in tx.case_step_rows(row["id"]) if s["what"] == "notified"]
+            recipients[case_number(row["id"])] = int(steps[-1]["detail"].split()[0])
+    return CorrectionStats(
+        closed=len(durations),
+        open=sum(1 for r in rows if r["state"] in (CaseState.OPEN.value,
+                                                     CaseState.AWAITING_APPROVAL.value)),
+        median_days=_quantile(durations, 0.5), p95_days=_quantile(durations, 0.95),
+        recipients=recipients)
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    """Nearest-rank quantile (no interpolation: every figure is a real case's)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-int(q * 1000) * len(ordered) // 1000))
+    return ordered[min(rank, len(ordered)) - 1]
