@@ -10,6 +10,12 @@ cd "$ROOT"
 
 ensure_venv "dev"
 
+if ! command -v minisign >/dev/null 2>&1; then
+  log "installing minisign (releases are checked with it too)"
+  apt_install minisign
+fi
+export VITALSTAT_REQUIRE_TOOLS=1   # a missing minisign fails the run instead of skipping
+
 log "ruff"
 "$VENV/bin/ruff" check src tests bench
 
