@@ -3,10 +3,11 @@
 The records stream in SSN order as Arrow batches. Each batch is appended to
 ``records.parquet`` and ``full.dmf`` (hashed as it is written) and classified against
 the previous release's keys: an SSN the previous release lacks is an ``A``; one whose
-``version`` or ``updated_at`` differs is a ``C``. SSNs of the previous release that no
-batch matched are the ``D`` s, read back from the previous snapshot (a withdrawn record's
-``D`` carries what subscribers last received). Only the key columns of the previous
-release and the changed rows are held in memory.
+``version`` differs is a ``C`` (a record's version increases whenever it changes, and
+only then: ``domain.consolidate``; deliveries compare versions the same way). SSNs of
+the previous release that no batch matched are the ``D`` s, read back from the previous
+snapshot (a withdrawn record's ``D`` carries what subscribers last received). Only the
+previous release's SSNs and versions and the changed rows are held in memory.
 """
 
 from __future__ import annotations
@@ -73,17 +74,15 @@ class _Previous:
     path: Path
     ssn: np.ndarray
     version: np.ndarray
-    updated_at: pa.Array
     matched: np.ndarray
 
     @classmethod
     def load(cls, path: Path) -> _Previous:
-        table = pq.read_table(path, columns=["ssn", "version", "updated_at"])
+        table = pq.read_table(path, columns=["ssn", "version"])
         ssn = ssn_numbers(table.column("ssn"))
         if len(ssn) > 1 and not bool(np.all(ssn[1:] > ssn[:-1])):
             raise ValueError(f"{path}: SSNs are not in ascending order")
-        return cls(path, ssn, table.column("version").to_numpy(),
-                   table.column("updated_at").combine_chunks(), np.zeros(len(ssn), bool))
+        return cls(path, ssn, table.column("version").to_numpy(), np.zeros(len(ssn), bool))
 
 
 @dataclass
@@ -161,11 +160,8 @@ class SnapshotWriter:
         prev.matched[at[found]] = True
         changed = np.zeros(len(ssn), bool)
         if found.any():
-            where = at[found]
-            same_version = prev.version[where] == batch.column("version").to_numpy()[found]
-            new_at = pc.filter(batch.column("updated_at"), pa.array(found))
-            same_time = pc.equal(prev.updated_at.take(pa.array(where)), new_at)
-            changed[found] = ~(same_version & same_time.to_numpy(zero_copy_only=False))
+            versions = batch.column("version").to_numpy(zero_copy_only=False)
+            changed[found] = prev.version[at[found]] != versions[found]
         keep = ~found | changed
         if keep.any():
             rows = pa.Table.from_batches([batch]).filter(pa.array(keep))
