@@ -19,6 +19,7 @@ from vitalstat.services.releases import (
     list_releases,
     verify_release,
 )
+from vitalstat.services.snapshot import delta_between
 from vitalstat.store import Store
 from vitalstat.store.repo import RECORD_ARROW_SCHEMA
 
@@ -86,6 +87,10 @@ def test_delta_has_adds_changes_and_withdrawals(store: Store, tmp_path: Path,
     assert verify_release(r.path, keys=keys).manifest["delta"] == {
         "adds": 1, "changes": 1, "deletes": 1}
     assert [x.id for x in list_releases(store)] == [1, 2]
+    # the same delta, from the two snapshots alone
+    again = delta_between(tmp_path / "releases" / "release-000001" / "records.parquet",
+                          r.records_parquet)
+    assert again.equals(table)
 
 
 def test_nothing_changed_makes_no_new_release(store: Store, tmp_path: Path, keys: Path) -> None:
