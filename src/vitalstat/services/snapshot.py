@@ -13,6 +13,7 @@ previous release's SSNs and versions and the changed rows are held in memory.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -51,6 +52,9 @@ PARQUET_OPTIONS: dict[str, Any] = {
 #: Rows per Parquet row group, whatever size the batches come in: the file's bytes must
 #: not depend on how the records were read.
 ROW_GROUP_ROWS = 100_000
+#: Columns read dictionary-encoded when rows are picked out of a snapshot.
+_DICTIONARY_READ = [f.name for f in RECORD_ARROW_SCHEMA if f.type == pa.string()
+                    and f.name != "ssn"]
 
 
 class _RowGroups:
@@ -100,6 +104,71 @@ class _Previous:
         return cls(path, ssn, table.column("version").to_numpy(), np.zeros(len(ssn), bool))
 
 
+class _Withdrawn:
+    """Collects the previous release's rows that the new one lacks (the ``D`` s), on a
+    worker thread, while the stream is still running.
+
+    Both the previous snapshot and the stream are in ascending SSN order, so once the
+    stream has passed a previous row group's last SSN, that group's unmatched rows are
+    final: the worker reads the group (dictionary-encoded, cheap to take from) and keeps
+    them. Decoding the previous snapshot thus overlaps with reading and writing the new.
+    """
+
+    def __init__(self, prev: _Previous) -> None:
+        self.prev = prev
+        self.file = pq.ParquetFile(prev.path, read_dictionary=_DICTIONARY_READ)
+        sizes = [self.file.metadata.row_group(i).num_rows
+                 for i in range(self.file.num_row_groups)]
+        self.starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        self.passed = -1  # highest SSN number the stream has fully handled
+        self.finished = False
+        self.aborted = False
+        self.parts: list[pa.Table] = []
+        self.error: BaseException | None = None
+        self.cond = threading.Condition()
+        self.worker = threading.Thread(target=self._run, name="vitalstat-withdrawn",
+                                       daemon=True)
+        self.worker.start()
+
+    def advance(self, last_ssn: int) -> None:
+        with self.cond:
+            self.passed = last_ssn
+            self.cond.notify()
+
+    def _run(self) -> None:
+        try:
+            for g in range(self.file.num_row_groups):
+                lo, hi = int(self.starts[g]), int(self.starts[g + 1])
+                if hi == lo:
+                    continue
+                last = int(self.prev.ssn[hi - 1])
+                with self.cond:
+                    self.cond.wait_for(lambda last=last: self.passed >= last or self.finished)
+                if self.aborted:
+                    return
+                gone = np.flatnonzero(~self.prev.matched[lo:hi])
+                if len(gone):
+                    group = self.file.read_row_group(g)
+                    self.parts.append(group.take(pa.array(gone)).cast(RECORD_ARROW_SCHEMA))
+        except BaseException as exc:  # re-raised by finish()
+            self.error = exc
+
+    def abort(self) -> None:
+        with self.cond:
+            self.finished = self.aborted = True
+            self.cond.notify()
+        self.worker.join()
+
+    def finish(self) -> pa.Table | None:
+        with self.cond:
+            self.finished = True
+            self.cond.notify()
+        self.worker.join()
+        if self.error is not None:
+            raise self.error
+        return pa.concat_tables(self.parts) if self.parts else None
+
+
 @dataclass
 class Snapshot:
     """What one pass wrote: counts, the DMF file's SHA-256, the delta and step timings."""
@@ -126,8 +195,10 @@ class SnapshotWriter:
         self.result = Snapshot()
         t = time.perf_counter()
         self.previous = _Previous.load(previous) if previous is not None else None
+        self._withdrawn = _Withdrawn(self.previous) if self.previous is not None else None
         self.result.seconds["delta"] += time.perf_counter() - t
         self._changed: list[pa.Table] = []
+        self._last = -1
 
     def write(self, batches: Iterable[pa.RecordBatch]) -> Snapshot:
         seconds = self.result.seconds
@@ -153,6 +224,10 @@ class SnapshotWriter:
                     seconds["dmf"] += t3 - t2
                     seconds["delta"] += t - t3
                     self.result.records += batch.num_rows
+        except BaseException:
+            if self._withdrawn is not None:
+                self._withdrawn.abort()
+            raise
         finally:
             t = time.perf_counter()
             parquet.close()
@@ -168,6 +243,11 @@ class SnapshotWriter:
         prev = self.previous
         assert prev is not None
         ssn = ssn_numbers(batch.column("ssn"))
+        if len(ssn) == 0:
+            return
+        if ssn[0] <= self._last or (len(ssn) > 1 and not bool(np.all(ssn[1:] > ssn[:-1]))):
+            raise ValueError("records must stream in strictly ascending SSN order")
+        self._last = int(ssn[-1])
         at = np.searchsorted(prev.ssn, ssn)
         inside = at < len(prev.ssn)
         found = np.zeros(len(ssn), bool)
@@ -183,14 +263,14 @@ class SnapshotWriter:
             actions = np.where(found[keep], "C", "A")
             self._changed.append(rows.add_column(0, DELTA_SCHEMA.field("action"),
                                                  pa.array(actions.tolist(), pa.string())))
+        if self._withdrawn is not None:
+            self._withdrawn.advance(self._last)
 
     def _finish_delta(self) -> pa.Table:
-        prev = self.previous
-        assert prev is not None
+        assert self._withdrawn is not None
         parts = list(self._changed)
-        gone = np.flatnonzero(~prev.matched)
-        if len(gone):
-            rows = rows_at(prev.path, gone)
+        rows = self._withdrawn.finish()
+        if rows is not None:
             parts.append(rows.add_column(0, DELTA_SCHEMA.field("action"),
                                          pa.array(["D"] * rows.num_rows, pa.string())))
         if not parts:
@@ -205,7 +285,9 @@ def delta_between(previous: Path, current: Path) -> pa.Table:
     writer = SnapshotWriter.__new__(SnapshotWriter)
     writer.result = Snapshot()
     writer.previous = _Previous.load(previous)
+    writer._withdrawn = _Withdrawn(writer.previous)
     writer._changed = []
+    writer._last = -1
     file = pq.ParquetFile(current)
     for g in range(file.num_row_groups):
         for batch in file.read_row_group(g).to_batches():
@@ -215,7 +297,7 @@ def delta_between(previous: Path, current: Path) -> pa.Table:
 
 def rows_at(path: Path, indices: np.ndarray) -> pa.Table:
     """Rows ``indices`` (sorted) of a Parquet file, reading only the row groups they are in."""
-    file = pq.ParquetFile(path)
+    file = pq.ParquetFile(path, read_dictionary=_DICTIONARY_READ)
     sizes = [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)]
     starts = np.concatenate([[0], np.cumsum(sizes)])
     groups = np.searchsorted(starts, indices, side="right") - 1
