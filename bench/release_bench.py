@@ -77,6 +77,16 @@ for spec in sys.argv[2:]:
 print(json.dumps({"seconds": time.perf_counter() - t, "files": done, "max_rss_mib": peak()}))
 """
 
+DELTA = PRELUDE + """
+from vitalstat.services.snapshot import delta_between
+t = time.perf_counter()
+d = delta_between(Path(sys.argv[1]), Path(sys.argv[2]))
+actions = d.column("action").to_pylist()
+print(json.dumps({"seconds": time.perf_counter() - t, "adds": actions.count("A"),
+                  "changes": actions.count("C"), "deletes": actions.count("D"),
+                  "max_rss_mib": peak()}))
+"""
+
 DUCKDB = PRELUDE + """
 import duckdb
 import adbc_driver_sqlite.dbapi as adbc
@@ -208,6 +218,11 @@ def main() -> None:
     r2 = results["release 2 (full + delta)"]
     print("release 2:", json.dumps(r2), flush=True)
     rid = Path(r2["directory"]).name.split("-")[1].lstrip("0")
+    name = "delta alone (two snapshots, columnar)"
+    previous = Path(r2["directory"]).with_name(f"release-{int(rid) - 1:06d}")
+    results[name] = child(DELTA, str(previous / "records.parquet"),
+                          str(Path(r2["directory"]) / "records.parquet"))
+    print(f"{name}:", json.dumps(results[name]), flush=True)
     exports = work / "exports"
     exports.mkdir(exist_ok=True)
     for fmt in ("dmf", "csv", "parquet"):
