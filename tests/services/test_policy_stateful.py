@@ -29,7 +29,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from release_helpers import ssn
 
-from vitalstat.domain.identity import PartialDate
 from vitalstat.domain.policy import Agreement, RecordFacts, Standing, Tier, may_receive
 from vitalstat.errors import RefusedError
 from vitalstat.formats.dmf import parse_line
@@ -59,9 +58,8 @@ def release_lines(release: Release) -> dict[str, tuple[RecordFacts, str]]:
     lines = dmf_lines(table).decode().splitlines()
     out = {}
     for row, line in zip(table.to_pylist(), lines, strict=True):
-        dod = PartialDate.parse(row["date_of_death"]) if row["date_of_death"] else None
-        out[row["ssn"]] = (RecordFacts(dod, row["restricted"], row["status"] == "published"),
-                           line[1:])
+        facts = RecordFacts.of(row["date_of_death"], row["restricted"], row["status"])
+        out[row["ssn"]] = (facts, line[1:])
     return out
 
 

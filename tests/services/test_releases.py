@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -204,3 +207,22 @@ def test_same_state_same_bytes(sqlite_store: Store, tmp_path: Path) -> None:
     assert names == sorted(p.name for p in b.path.iterdir())
     for name in names:
         assert (a.path / name).read_bytes() == (b.path / name).read_bytes(), name
+
+
+def test_debian_minisign_verifies_a_built_release(store: Store, tmp_path: Path,
+                                                  keys: Path) -> None:
+    exe = shutil.which("minisign")
+    if exe is None:
+        if os.environ.get("VITALSTAT_REQUIRE_TOOLS") == "1":
+            pytest.fail("minisign is not installed (scripts/test.sh installs it)")
+        pytest.skip("minisign is not installed")
+    ingest_rows(store, tmp_path, [(ssn(n), "Avery", "Ann", "1999-01-01") for n in range(3)])
+    path = build(store, tmp_path, keys).release.path
+    command = [exe, "-Vm", str(path / "manifest.json"), "-p", str(keys / "release.pub")]
+    ok = subprocess.run(command, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "vitalstat release 1 manifest-sha256:" in ok.stdout
+    data = bytearray((path / "manifest.json").read_bytes())
+    data[10] ^= 0x01
+    (path / "manifest.json").write_bytes(bytes(data))
+    assert subprocess.run(command, capture_output=True, text=True).returncode != 0
