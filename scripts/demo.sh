@@ -2,8 +2,10 @@
 # The main job on the embedded default, from a fresh clone:
 #   creates .venv and installs vitalstat, generates a synthetic registry (every source
 #   kind, ~100k people; PEOPLE=N to change), ingests it into ./vitalstat.db (SQLite),
-#   prints a summary with one sample record and its supporting reports, then matches
-#   the synthetic subscriber file against the registry and summarises the decisions.
+#   prints a summary with one sample record and its supporting reports, then makes a
+#   signing key (first run), builds a signed release, verifies it (with minisign too,
+#   when installed), adds a subscriber and delivers to it, and finally matches the
+#   synthetic subscriber file against the release and summarises the decisions.
 # Re-running it is safe: files already ingested are recognised and change nothing.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -33,6 +35,29 @@ done
 
 log "summary"
 "$vs" stats --sample
+
+export VITALSTAT_RELEASES="${VITALSTAT_RELEASES:-$ROOT/releases}"
+export VITALSTAT_KEYS="${VITALSTAT_KEYS:-$ROOT/keys}"
+if [ ! -f "$VITALSTAT_KEYS/release.key" ]; then
+  log "creating the release signing key in $VITALSTAT_KEYS"
+  "$vs" release keygen
+fi
+
+log "building a release"
+"$vs" release build
+release="$(ls -d "$VITALSTAT_RELEASES"/release-* | sort | tail -n 1)"
+
+log "verifying $release"
+"$vs" release verify "$release"
+if command -v minisign >/dev/null 2>&1; then
+  minisign -Vm "$release/manifest.json" -p "$VITALSTAT_KEYS/release.pub"
+fi
+
+log "delivering to a subscriber (open tier)"
+if ! "$vs" subscriber list | grep -q "demo-open"; then
+  "$vs" subscriber add demo-open --tier open
+fi
+"$vs" deliver demo-open --out "$ROOT/deliveries/demo-open"
 
 log "matching the synthetic subscriber file against the registry (ground truth beside it)"
 "$vs" match "$data/subscriber.csv" --out "$data/decisions.csv"

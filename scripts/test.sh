@@ -15,6 +15,12 @@ if ! command -v java >/dev/null 2>&1; then
   apt_install openjdk-17-jre-headless
 fi
 
+if ! command -v minisign >/dev/null 2>&1; then
+  log "installing minisign (releases are checked with it too)"
+  apt_install minisign
+fi
+export VITALSTAT_REQUIRE_TOOLS=1   # a missing minisign fails the run instead of skipping
+
 log "ruff"
 "$VENV/bin/ruff" check src tests bench
 

@@ -15,7 +15,7 @@ from vitalstat.formats import read_reports
 from vitalstat.formats.dmf import parse_line
 from vitalstat.services import keys as signing
 from vitalstat.services.distribution import deliver, export_release
-from vitalstat.services.releases import build_release, verify_release
+from vitalstat.services.releases import build_release, get_release, verify_release
 from vitalstat.services.subscribers import (
     add_subscriber,
     list_subscribers,
@@ -206,3 +206,23 @@ def test_exports_above_open_need_an_entitled_named_recipient(store: Store, tmp_p
     with pytest.raises(ValidationError, match="earlier release"):
         export_release(store, release_id=rid, since=rid, tier="open", fmt="dmf", out=out,
                        actor="c")
+
+
+def test_a_since_export_never_carries_what_the_recipient_may_not_have_now(
+        store: Store, tmp_path: Path, env: dict[str, Path]) -> None:
+    ingest_rows(store, tmp_path, [(ssn(1), "Avery", "Ann", OLD)])
+    ingest_rows(store, tmp_path, [(ssn(5), "Eyre", "Ed", OLD)], kind="state-vital-records",
+                source_id="OH")
+    first = build(store, env)
+    built_on = date.fromisoformat(get_release(store, first).built_at[:10])
+    add_subscriber(store, "ssa", tier="benefits-agency", actor="clerk", agreement_id="CMA",
+                   agreement_start=built_on, agreement_end=built_on)
+    ingest_rows(store, tmp_path, [(ssn(5), "Eyre", "Ed", OLD, "D")],
+                kind="state-vital-records", source_id="OH")  # the restricted one goes
+    second = build(store, env)
+    out = tmp_path / "since.dmf"
+    later = date(built_on.year + 1, 1, 1)  # the agreement has ended: treated as open
+    r = export_release(store, release_id=second, since=first, tier="benefits-agency",
+                       fmt="dmf", out=out, subscriber="ssa", actor="clerk", today=later)
+    assert r.tier.value == "open"
+    assert ssn(5) not in out.read_text()  # no D carrying the restricted record's details

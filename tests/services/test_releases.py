@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -19,6 +22,7 @@ from vitalstat.services.releases import (
     list_releases,
     verify_release,
 )
+from vitalstat.services.snapshot import delta_between
 from vitalstat.store import Store
 from vitalstat.store.repo import RECORD_ARROW_SCHEMA
 
@@ -86,6 +90,10 @@ def test_delta_has_adds_changes_and_withdrawals(store: Store, tmp_path: Path,
     assert verify_release(r.path, keys=keys).manifest["delta"] == {
         "adds": 1, "changes": 1, "deletes": 1}
     assert [x.id for x in list_releases(store)] == [1, 2]
+    # the same delta, from the two snapshots alone
+    again = delta_between(tmp_path / "releases" / "release-000001" / "records.parquet",
+                          r.records_parquet)
+    assert again.equals(table)
 
 
 def test_nothing_changed_makes_no_new_release(store: Store, tmp_path: Path, keys: Path) -> None:
@@ -199,3 +207,22 @@ def test_same_state_same_bytes(sqlite_store: Store, tmp_path: Path) -> None:
     assert names == sorted(p.name for p in b.path.iterdir())
     for name in names:
         assert (a.path / name).read_bytes() == (b.path / name).read_bytes(), name
+
+
+def test_debian_minisign_verifies_a_built_release(store: Store, tmp_path: Path,
+                                                  keys: Path) -> None:
+    exe = shutil.which("minisign")
+    if exe is None:
+        if os.environ.get("VITALSTAT_REQUIRE_TOOLS") == "1":
+            pytest.fail("minisign is not installed (scripts/test.sh installs it)")
+        pytest.skip("minisign is not installed")
+    ingest_rows(store, tmp_path, [(ssn(n), "Avery", "Ann", "1999-01-01") for n in range(3)])
+    path = build(store, tmp_path, keys).release.path
+    command = [exe, "-Vm", str(path / "manifest.json"), "-p", str(keys / "release.pub")]
+    ok = subprocess.run(command, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "vitalstat release 1 manifest-sha256:" in ok.stdout
+    data = bytearray((path / "manifest.json").read_bytes())
+    data[10] ^= 0x01
+    (path / "manifest.json").write_bytes(bytes(data))
+    assert subprocess.run(command, capture_output=True, text=True).returncode != 0

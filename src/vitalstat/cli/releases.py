@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from vitalstat.cli.common import ActorOption, DbOption, app, errors, open_store, out
 from vitalstat.config import default_actor, embargo_rule, keys_dir, releases_dir
@@ -87,14 +86,13 @@ def verify(
 def list_(db: DbOption = None) -> None:
     """Every release: id, time, records, delta counts, directory."""
     with errors():
-        table = Table(title="releases")
-        for col in ("id", "built at", "records", "added", "changed", "withdrawn", "key",
-                    "directory"):
-            table.add_column(col)
-        for r in list_releases(open_store(db)):
-            table.add_row(str(r.id), r.built_at[:19], str(r.record_count), str(r.adds),
-                          str(r.changes), str(r.deletes), r.key_id, str(r.path))
-        out.print(table)
+        releases = list_releases(open_store(db))
+        if not releases:
+            out.print("no releases yet (vitalstat release build)")
+        for r in releases:  # one plain line each: directories are long, keep them whole
+            out.print(f"release {r.id}  built {r.built_at[:19]}  {r.record_count} records  "
+                      f"+{r.adds} ~{r.changes} -{r.deletes}  key {r.key_id}  {r.path}",
+                      highlight=False)
 
 
 @release_app.command("export")
@@ -204,14 +202,14 @@ def subscriber_list(db: DbOption = None) -> None:
     """Every subscriber with its tier, papers and the tier it is treated as today."""
     with errors():
         today = date.today()
-        table = Table(title="subscribers")
-        for col in ("name", "on file", "treated as today"):
-            table.add_column(col)
-        for sub in list_subscribers(open_store(db)):
+        subscribers = list_subscribers(open_store(db))
+        if not subscribers:
+            out.print("no subscribers yet (vitalstat subscriber add)")
+        for sub in subscribers:
             ent = sub.entitlement(today)
             now = ent.tier.value if ent.tier else "nothing (suspended)"
-            table.add_row(sub.name, _describe(sub), "; ".join([now, *ent.notes]))
-        out.print(table)
+            out.print(f"{sub.name}: {_describe(sub)}; treated today as "
+                      f"{'; '.join([now, *ent.notes])}", highlight=False)
 
 
 @subscriber_app.command("suspend")

@@ -153,6 +153,13 @@ class RecordFacts:
     restricted: bool
     published: bool = True
 
+    @classmethod
+    def of(cls, date_of_death: str | None, restricted: bool, status: str = "published"
+           ) -> RecordFacts:
+        """From a record's stored values (``records.parquet`` / ``RECORD_ARROW_SCHEMA``)."""
+        dod = PartialDate.parse(date_of_death) if date_of_death else None
+        return cls(dod, bool(restricted), status == "published")
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:

@@ -26,32 +26,61 @@ _FITTED = ("ssn", "proof", "state", "zip_residence", "zip_payment")  # must fit;
 _MMDDCCYY = [5, 6, 8, 9, 0, 1, 2, 3]  # byte positions in "YYYY-MM-DD"
 
 
-def _fixed(column: pa.ChunkedArray | pa.Array, name: str, width: int) -> np.ndarray:
-    """``column`` as a ``(rows, width)`` uint8 matrix, space-padded, truncated to width."""
+def _string_buffers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of a string array, without copying."""
+    buffers = values.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32, count=len(values) + 1,
+                            offset=values.offset * 4)
+    data = (np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None
+            else np.zeros(0, np.uint8))
+    return offsets, data[offsets[0] : offsets[-1]]
+
+
+def _fixed(column: pa.ChunkedArray | pa.Array, name: str, width: int) -> np.ndarray | None:
+    """``column`` as a ``(rows, width)`` uint8 matrix, space-padded, truncated to width.
+
+    ``None`` when every value is empty (the line is already blank there).
+    """
     values = pc.fill_null(column, "")
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    if pc.any(pc.invert(pc.string_is_ascii(values))).as_py():
-        raise ValidationError("is not ASCII (the DMF is ASCII)", field=name)
-    if name in _FITTED:
-        longest = pc.max(pc.utf8_length(values)).as_py() or 0
-        if longest > width:
+    offsets, data = _string_buffers(values)
+    if len(data) == 0:
+        return None
+    if bool(((data < 32) | (data > 126)).any()):
+        raise ValidationError("is not printable ASCII (the DMF is ASCII)", field=name)
+    lengths = np.diff(offsets)
+    longest = int(lengths.max())
+    if longest == width and int(lengths.min()) == width and not bool(
+            ((data >= 97) & (data <= 122)).any()):
+        return data.reshape(len(values), width)  # every value already fills the field
+    if longest > width:
+        if name in _FITTED:
             raise ValidationError(f"a value is longer than {width} characters", field=name)
-    fitted = pc.utf8_upper(pc.utf8_slice_codeunits(pc.utf8_rpad(values, width, " "), 0, width))
-    buffers = fitted.buffers()
-    offsets = np.frombuffer(buffers[1], dtype=np.int32, count=len(fitted) + 1,
-                            offset=fitted.offset * 4)
-    data = np.frombuffer(buffers[2], dtype=np.uint8)
-    return data[offsets[0] : offsets[-1]].reshape(len(fitted), width)
+        values = pc.utf8_slice_codeunits(values, 0, width)
+    if bool(((data >= 97) & (data <= 122)).any()):
+        values = pc.ascii_upper(values)
+    offsets, data = _string_buffers(pc.utf8_rpad(values, width, " "))
+    return data.reshape(len(values), width)
 
 
 def _date(column: pa.ChunkedArray | pa.Array, name: str) -> np.ndarray:
     """``YYYY-MM-DD`` text (``00`` unknown; null = unknown) as ``MMDDCCYY`` bytes."""
     values = pc.fill_null(column, "0000-00-00")
-    bad = pc.invert(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}$"))
-    if pc.any(bad).as_py():
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    offsets, data = _string_buffers(values)
+    if len(values) and (len(data) != 10 * len(values) or bool((np.diff(offsets) != 10).any())):
         raise ValidationError("is not a YYYY-MM-DD date", field=name)
-    return _fixed(values, name, 10)[:, _MMDDCCYY]
+    matrix = data.reshape(len(values), 10)
+    digits = matrix[:, _DIGIT_COLUMNS]
+    if bool(((digits < 48) | (digits > 57)).any()) or bool(
+            (matrix[:, [4, 7]] != ord("-")).any()):
+        raise ValidationError("is not a YYYY-MM-DD date", field=name)
+    return matrix[:, _MMDDCCYY]
+
+
+_DIGIT_COLUMNS = [0, 1, 2, 3, 5, 6, 8, 9]
 
 
 def dmf_lines(table: pa.Table | pa.RecordBatch, actions: str | np.ndarray = " ") -> bytes:
@@ -72,8 +101,9 @@ def dmf_lines(table: pa.Table | pa.RecordBatch, actions: str | np.ndarray = " ")
     else:
         buf[:, 0] = np.asarray(actions, dtype="S1").view(np.uint8)
     for name in TEXT_FIELDS:
-        span = FIELDS[name].span
-        buf[:, span] = _fixed(table.column(name), name, FIELDS[name].length)
+        fixed = _fixed(table.column(name), name, FIELDS[name].length)
+        if fixed is not None:
+            buf[:, FIELDS[name].span] = fixed
     for name in ("date_of_death", "date_of_birth"):
         buf[:, FIELDS[name].span] = _date(table.column(name), name)
     return buf.tobytes()

@@ -146,10 +146,14 @@ def _filtered_batches(release: Release, rule: RecordFilter) -> Iterator[pa.Table
         yield table.filter(pa.array(admitted(table, rule)))
 
 
-def _view(release: Release, rule: RecordFilter) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(SSN numbers, versions, row positions) of the records ``rule`` admits."""
+def _view(release: Release, rule: RecordFilter, also: RecordFilter | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(SSN numbers, versions, row positions) of the records ``rule`` (and ``also``) admit."""
     keys = pq.read_table(release.records_parquet, columns=_KEY_COLUMNS)
-    where = np.flatnonzero(admitted(keys, rule))
+    mask = admitted(keys, rule)
+    if also is not None:
+        mask &= admitted(keys, also)
+    where = np.flatnonzero(mask)
     ssn = ssn_numbers(keys.column("ssn"))[where]
     return ssn, keys.column("version").to_numpy()[where], where
 
@@ -247,10 +251,11 @@ def export_release(store: Store, *, release_id: int, tier: str, fmt: str, out: P
                 ledger.append(_ledger(rows, actions))
             counts = {"adds": 0, "changes": 0, "deletes": 0}
         else:
-            # What a recipient of this standing received from ``base`` when it was built.
+            # What a recipient of this standing received from ``base`` when it was built,
+            # and may still receive today: a D never carries what it may not have now.
             then = date.fromisoformat(base.built_at[:10])
-            old_ssn, old_ver, old_pos = _view(base, release_filter(standing, then, rule,
-                                                                   at_most=asked))
+            old_ssn, old_ver, old_pos = _view(
+                base, release_filter(standing, then, rule, at_most=asked), also=rule_now)
             new_ssn, new_ver, new_pos = _view(release, rule_now)
             adds, changes, gone = _diff(old_ssn, old_ver, new_ssn, new_ver)
             deleted = rows_at(base.records_parquet, old_pos[gone]) if len(gone) else \

@@ -17,15 +17,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any
 
 from vitalstat.domain.consolidate import lone_report_terms
 from vitalstat.domain.integrity import (
@@ -38,8 +34,8 @@ from vitalstat.domain.records import RecordStatus
 from vitalstat.domain.reports import Source, SourceKind
 from vitalstat.errors import BadLinesError, LineProblem, ValidationError
 from vitalstat.formats import copy_lines, detect_format, read_reports
-from vitalstat.formats.rows import Chunk
 from vitalstat.services.holds import assess, save_assessed
+from vitalstat.services.pipeline import read_ahead
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
@@ -124,7 +120,7 @@ def ingest_file(
         problems: list[LineProblem] = []
         problem_count = 0
         done_bytes = 0
-        for chunk in _read_ahead(read_reports(path, fmt, chunk_lines=chunk_lines)):
+        for chunk in read_ahead(read_reports(path, fmt, chunk_lines=chunk_lines)):
             result.lines += chunk.lines
             if chunk.problems:
                 problem_count += len(chunk.problems)
@@ -204,46 +200,6 @@ def _consolidate_batch(tx: Tx, batch_id: int, after: int, source: Source, source
     result.records_created += made
     if extra:
         result.records_held_in_bulk += made
-
-
-def _read_ahead(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
-    """Parse the next chunks on a worker thread while the current one is written.
-
-    sqlite3 and numpy release the GIL for their C work, so parsing and writing overlap
-    on two cores. At most ``depth`` chunks wait, so memory stays bounded.
-    """
-    done = object()
-    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        ready.put(chunk, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            ready.put(done)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            ready.put(exc)
-
-    worker = threading.Thread(target=produce, name="vitalstat-read-ahead", daemon=True)
-    worker.start()
-    try:
-        while (item := ready.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            with contextlib.suppress(queue.Empty):
-                ready.get(timeout=0.05)
-        worker.join()
 
 
 def _write_quarantine(path: Path, fmt: str, problems: list[LineProblem], out: Path) -> None:

@@ -3,20 +3,23 @@
 The records stream in SSN order as Arrow batches. Each batch is appended to
 ``records.parquet`` and ``full.dmf`` (hashed as it is written) and classified against
 the previous release's keys: an SSN the previous release lacks is an ``A``; one whose
-``version`` or ``updated_at`` differs is a ``C``. SSNs of the previous release that no
-batch matched are the ``D`` s, read back from the previous snapshot (a withdrawn record's
-``D`` carries what subscribers last received). Only the key columns of the previous
-release and the changed rows are held in memory.
+``version`` differs is a ``C`` (a record's version increases whenever it changes, and
+only then: ``domain.consolidate``; deliveries compare versions the same way). SSNs of
+the previous release that no batch matched are the ``D`` s, read back from the previous
+snapshot (a withdrawn record's ``D`` carries what subscribers last received). Only the
+previous release's SSNs and versions and the changed rows are held in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -26,15 +29,32 @@ import pyarrow.parquet as pq
 from vitalstat.formats.dmf_columnar import dmf_lines
 from vitalstat.store.repo import RECORD_ARROW_SCHEMA
 
-__all__ = ["DELTA_SCHEMA", "Snapshot", "SnapshotWriter", "rows_at", "ssn_numbers", "write_delta"]
+__all__ = [
+    "DELTA_SCHEMA",
+    "Snapshot",
+    "SnapshotWriter",
+    "delta_between",
+    "rows_at",
+    "ssn_numbers",
+    "write_delta",
+]
 
 #: ``records.parquet`` columns with the action in front.
 DELTA_SCHEMA = pa.schema([pa.field("action", pa.string(), nullable=False),
                           *RECORD_ARROW_SCHEMA])
-PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1, "use_dictionary": True}
+#: zstd level 1; dictionaries for every column but the (unique) SSN; min/max statistics
+#: only for the SSN (row groups can be skipped by SSN; the others cost 40% of the write).
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd", "compression_level": 1,
+    "use_dictionary": [n for n in DELTA_SCHEMA.names if n != "ssn"],
+    "write_statistics": ["ssn"],
+}
 #: Rows per Parquet row group, whatever size the batches come in: the file's bytes must
 #: not depend on how the records were read.
 ROW_GROUP_ROWS = 100_000
+#: Columns read dictionary-encoded when rows are picked out of a snapshot.
+_DICTIONARY_READ = [f.name for f in RECORD_ARROW_SCHEMA if f.type == pa.string()
+                    and f.name != "ssn"]
 
 
 class _RowGroups:
@@ -73,17 +93,80 @@ class _Previous:
     path: Path
     ssn: np.ndarray
     version: np.ndarray
-    updated_at: pa.Array
     matched: np.ndarray
 
     @classmethod
     def load(cls, path: Path) -> _Previous:
-        table = pq.read_table(path, columns=["ssn", "version", "updated_at"])
+        table = pq.read_table(path, columns=["ssn", "version"])
         ssn = ssn_numbers(table.column("ssn"))
         if len(ssn) > 1 and not bool(np.all(ssn[1:] > ssn[:-1])):
             raise ValueError(f"{path}: SSNs are not in ascending order")
-        return cls(path, ssn, table.column("version").to_numpy(),
-                   table.column("updated_at").combine_chunks(), np.zeros(len(ssn), bool))
+        return cls(path, ssn, table.column("version").to_numpy(), np.zeros(len(ssn), bool))
+
+
+class _Withdrawn:
+    """Collects the previous release's rows that the new one lacks (the ``D`` s), on a
+    worker thread, while the stream is still running.
+
+    Both the previous snapshot and the stream are in ascending SSN order, so once the
+    stream has passed a previous row group's last SSN, that group's unmatched rows are
+    final: the worker reads the group (dictionary-encoded, cheap to take from) and keeps
+    them. Decoding the previous snapshot thus overlaps with reading and writing the new.
+    """
+
+    def __init__(self, prev: _Previous) -> None:
+        self.prev = prev
+        self.file = pq.ParquetFile(prev.path, read_dictionary=_DICTIONARY_READ)
+        sizes = [self.file.metadata.row_group(i).num_rows
+                 for i in range(self.file.num_row_groups)]
+        self.starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        self.passed = -1  # highest SSN number the stream has fully handled
+        self.finished = False
+        self.aborted = False
+        self.parts: list[pa.Table] = []
+        self.error: BaseException | None = None
+        self.cond = threading.Condition()
+        self.worker = threading.Thread(target=self._run, name="vitalstat-withdrawn",
+                                       daemon=True)
+        self.worker.start()
+
+    def advance(self, last_ssn: int) -> None:
+        with self.cond:
+            self.passed = last_ssn
+            self.cond.notify()
+
+    def _run(self) -> None:
+        try:
+            for g in range(self.file.num_row_groups):
+                lo, hi = int(self.starts[g]), int(self.starts[g + 1])
+                if hi == lo:
+                    continue
+                last = int(self.prev.ssn[hi - 1])
+                with self.cond:
+                    self.cond.wait_for(lambda last=last: self.passed >= last or self.finished)
+                if self.aborted:
+                    return
+                gone = np.flatnonzero(~self.prev.matched[lo:hi])
+                if len(gone):
+                    group = self.file.read_row_group(g)
+                    self.parts.append(group.take(pa.array(gone)).cast(RECORD_ARROW_SCHEMA))
+        except BaseException as exc:  # re-raised by finish()
+            self.error = exc
+
+    def abort(self) -> None:
+        with self.cond:
+            self.finished = self.aborted = True
+            self.cond.notify()
+        self.worker.join()
+
+    def finish(self) -> pa.Table | None:
+        with self.cond:
+            self.finished = True
+            self.cond.notify()
+        self.worker.join()
+        if self.error is not None:
+            raise self.error
+        return pa.concat_tables(self.parts) if self.parts else None
 
 
 @dataclass
@@ -112,8 +195,10 @@ class SnapshotWriter:
         self.result = Snapshot()
         t = time.perf_counter()
         self.previous = _Previous.load(previous) if previous is not None else None
+        self._withdrawn = _Withdrawn(self.previous) if self.previous is not None else None
         self.result.seconds["delta"] += time.perf_counter() - t
         self._changed: list[pa.Table] = []
+        self._last = -1
 
     def write(self, batches: Iterable[pa.RecordBatch]) -> Snapshot:
         seconds = self.result.seconds
@@ -139,6 +224,10 @@ class SnapshotWriter:
                     seconds["dmf"] += t3 - t2
                     seconds["delta"] += t - t3
                     self.result.records += batch.num_rows
+        except BaseException:
+            if self._withdrawn is not None:
+                self._withdrawn.abort()
+            raise
         finally:
             t = time.perf_counter()
             parquet.close()
@@ -154,6 +243,11 @@ class SnapshotWriter:
         prev = self.previous
         assert prev is not None
         ssn = ssn_numbers(batch.column("ssn"))
+        if len(ssn) == 0:
+            return
+        if ssn[0] <= self._last or (len(ssn) > 1 and not bool(np.all(ssn[1:] > ssn[:-1]))):
+            raise ValueError("records must stream in strictly ascending SSN order")
+        self._last = int(ssn[-1])
         at = np.searchsorted(prev.ssn, ssn)
         inside = at < len(prev.ssn)
         found = np.zeros(len(ssn), bool)
@@ -161,25 +255,22 @@ class SnapshotWriter:
         prev.matched[at[found]] = True
         changed = np.zeros(len(ssn), bool)
         if found.any():
-            where = at[found]
-            same_version = prev.version[where] == batch.column("version").to_numpy()[found]
-            new_at = pc.filter(batch.column("updated_at"), pa.array(found))
-            same_time = pc.equal(prev.updated_at.take(pa.array(where)), new_at)
-            changed[found] = ~(same_version & same_time.to_numpy(zero_copy_only=False))
+            versions = batch.column("version").to_numpy(zero_copy_only=False)
+            changed[found] = prev.version[at[found]] != versions[found]
         keep = ~found | changed
         if keep.any():
             rows = pa.Table.from_batches([batch]).filter(pa.array(keep))
             actions = np.where(found[keep], "C", "A")
             self._changed.append(rows.add_column(0, DELTA_SCHEMA.field("action"),
                                                  pa.array(actions.tolist(), pa.string())))
+        if self._withdrawn is not None:
+            self._withdrawn.advance(self._last)
 
     def _finish_delta(self) -> pa.Table:
-        prev = self.previous
-        assert prev is not None
+        assert self._withdrawn is not None
         parts = list(self._changed)
-        gone = np.flatnonzero(~prev.matched)
-        if len(gone):
-            rows = rows_at(prev.path, gone)
+        rows = self._withdrawn.finish()
+        if rows is not None:
             parts.append(rows.add_column(0, DELTA_SCHEMA.field("action"),
                                          pa.array(["D"] * rows.num_rows, pa.string())))
         if not parts:
@@ -188,9 +279,25 @@ class SnapshotWriter:
         return table.sort_by([("ssn", "ascending")])
 
 
+def delta_between(previous: Path, current: Path) -> pa.Table:
+    """The delta (``DELTA_SCHEMA``) from one ``records.parquet`` to another, as a build
+    computes it, reading only ``current``'s row groups and ``previous``'s keys."""
+    writer = SnapshotWriter.__new__(SnapshotWriter)
+    writer.result = Snapshot()
+    writer.previous = _Previous.load(previous)
+    writer._withdrawn = _Withdrawn(writer.previous)
+    writer._changed = []
+    writer._last = -1
+    file = pq.ParquetFile(current)
+    for g in range(file.num_row_groups):
+        for batch in file.read_row_group(g).to_batches():
+            writer._classify(batch)
+    return writer._finish_delta()
+
+
 def rows_at(path: Path, indices: np.ndarray) -> pa.Table:
     """Rows ``indices`` (sorted) of a Parquet file, reading only the row groups they are in."""
-    file = pq.ParquetFile(path)
+    file = pq.ParquetFile(path, read_dictionary=_DICTIONARY_READ)
     sizes = [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)]
     starts = np.concatenate([[0], np.cumsum(sizes)])
     groups = np.searchsorted(starts, indices, side="right") - 1
