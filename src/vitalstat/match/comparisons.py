@@ -161,8 +161,8 @@ BLOCKS: tuple[Block, ...] = (
     Block(_same("dob_full", "first_name", "ssn_head")),
     Block(_same("dob_full", "first_name", "ssn_tail")),
     Block(_same("dob_full", "first_name"), row_filter="{}ssn IS NULL"),
+    # (swapping month and day is its own inverse: this also covers a swapped record)
     Block((("dob_swapped", "dob_full"), ("last_sdx", "last_sdx"))),
-    Block((("dob_full", "dob_swapped"), ("last_sdx", "last_sdx"))),
     Block(_same("ssn_head", "last_sdx"), record_filter="{}dob_full IS NULL"),
     Block(_same("ssn_tail", "last_sdx"), record_filter="{}dob_full IS NULL"),
     Block(_same("last_sdx", "first_sdx", "dob_y", "dob_m"),

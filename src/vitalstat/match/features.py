@@ -37,7 +37,7 @@ def key_exprs(src: str, *, dob: str, first: str, last: str, lk: str, fk: str) ->
     d = _dates(dob)
     return {"ssn": f"{src}.ssn", "ssn_head": f"substr({src}.ssn, 1, 4)",
             "ssn_tail": f"substr({src}.ssn, 6, 4)", "dob": dob, "dob_full": d["dob_full"],
-            "dob_swapped": d["dob_swapped"], "dob_y": d["dob_y"], "dob_m": d["dob_m"],
+            "dob_y": d["dob_y"], "dob_m": d["dob_m"],
             "last_sdx": f"{lk}.sdx", "first_sdx": f"{fk}.sdx", "first_name": first,
             "last_name": last}
 
