@@ -381,8 +381,9 @@ class Tx:
         sql += " ORDER BY ssn"
         cursor = self.conn.exec_driver_sql(_named(sql, self.dialect), params).cursor
         assert cursor is not None
-        # SQLite hands booleans back as 0/1: read them as integers, then cast.
-        types = [pa.int8() if f.type == pa.bool_() else f.type for f in RECORD_ARROW_SCHEMA]
+        # SQLite hands booleans back as 0/1, PostgreSQL as booleans: let Arrow infer
+        # those columns, then cast.
+        types = [None if f.type == pa.bool_() else f.type for f in RECORD_ARROW_SCHEMA]
         while rows := cursor.fetchmany(batch_rows):
             columns = zip(*rows, strict=True)
             arrays = [pa.array(col, type=t) for col, t in zip(columns, types, strict=True)]
@@ -399,4 +400,4 @@ def _named(sql: str, dialect: str) -> str:
     """Driver-level SQL uses ``:name`` (sqlite3) or ``%(name)s`` (psycopg)."""
     if dialect == "sqlite":
         return sql
-    return re.sub(r":([a-z_]+)", r"%(\1)s", sql)
+    return re.sub(r":([a-z_][a-z0-9_]*)", r"%(\1)s", sql)
