@@ -115,10 +115,10 @@ class Explanation:
 def _last_output(store: Store) -> Path:
     store.check_schema()
     with store.transaction(write=False) as tx:
-        runs = [e for e in tx.events() if e["kind"] == "match.run"]
+        runs = tx.events(kind="match.run", limit=1, newest_first=True)
     if not runs:
         raise NotFoundError("no match run yet: run vitalstat match first (or give --results)")
-    return Path(json.loads(runs[-1]["detail"])["output"])
+    return Path(json.loads(runs[0]["detail"])["output"])
 
 
 def explain_row(store: Store, row_id: str, output: Path | None = None) -> list[Explanation]:
