@@ -133,7 +133,8 @@ def decide(best: Candidate | None, runner_up: Candidate | None, profile: Profile
                                      "of birth, another first name and SSN")
         elif ssn != "exact" and loose:
             out.lower(Decision.REVIEW, "same surname and date of birth, first name only "
-                                       "loosely agrees, middle name does not, SSN differs: "
+                                       "loosely agrees, middle name does not confirm it, "
+                                       "SSN differs: "
                                        "a twin?")
     if ssn == "else":
         out.lower(Decision.REVIEW, "the row's SSN is another one than the record's")
