@@ -101,6 +101,10 @@ def test_bad_files_and_options_are_clear_errors(env, tmp_path, fixture_dir) -> N
     result = run(env, "match", str(bad), "--out", str(tmp_path / "o.csv"))
     assert result.exit_code == 1
     assert "invalid-file" in result.output and "surname, phone" in result.output
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('"id","ssn","last_name"\n"q1","123-45-6781","Smith"\n')
+    ok = run(env, "match", str(quoted), "--out", str(tmp_path / "q.csv"))
+    assert ok.exit_code == 0, ok.output
     noid = tmp_path / "noid.csv"
     noid.write_text("ssn\n123456789\n")
     assert "missing column: id" in run(env, "match", str(noid), "--out",

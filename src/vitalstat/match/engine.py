@@ -5,7 +5,8 @@
 2. Deterministic pre-pass: exact SSN with the same first name, surname and full date of
    birth (and no disagreeing middle name) is decided without scoring each pair.
 3. Prune the reference to the death records that share a blocking key with a row still
-   open (DuckDB semi-joins over the whole file), so Splink sees thousands, not millions.
+   open (one DuckDB pass over the whole file), so Splink sees a small part of the file
+   (about 0.8 of 10 million records for a million rows).
 4. Score candidate pairs with Splink 5 on DuckDB (default) or Spark, using the shipped
    model (no training step). Spark gets the same two small tables and the same settings.
 5. Decide per row (``decide``): thresholds per profile, then the safety rules.
