@@ -226,6 +226,19 @@ def main() -> None:
               f"{pct(r['precision_match'])} {pct(r['recall_match'])} "
               f"{pct(r['recall_match_review'])} {r['false_matches_living']:>8} "
               f"{pct(r['review_share'])} {r['seconds']:7.1f} {r['max_rss_mib']:6.0f}")
+    print("\n| method | rows | records | precision | recall (match) | recall (match+review) "
+          "| false match, living | review share | wall time | peak memory |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in figures["results"]:
+        print(f"| {r['method']} | {r['subscriber_rows']:,} | {r['registry_records']:,} | "
+              f"{_pct(r['precision_match'])} | {_pct(r['recall_match'])} | "
+              f"{_pct(r['recall_match_review'])} | {r['false_matches_living']:,} | "
+              f"{_pct(r['review_share'])} | {r['seconds']:.1f} s | "
+              f"{r['max_rss_mib'] / 1024:.2f} GiB |")
+
+
+def _pct(x: float | None) -> str:
+    return f"{100 * x:.2f}%" if x is not None else "-"
 
 
 if __name__ == "__main__":

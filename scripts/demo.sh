@@ -83,5 +83,8 @@ for row in list(decided.values())[:3]:
     print(f"  {row['id']}: {row['decision']} {row['dmf_ssn'] or '-'} p={row['match_probability'] or '-'}"
           f"  {row['reasons'][:110]}")
 PY
-first_match="$(awk -F, '$2=="match"{print $1; exit}' "$data/decisions.csv")"
-[ -n "$first_match" ] && "$vs" match-explain "$first_match"
+first_match="$(awk -F, '$2=="\"match\""{gsub(/"/, "", $1); print $1; exit}' "$data/decisions.csv")"
+if [ -n "$first_match" ]; then
+  log "why row $first_match matched"
+  "$vs" match-explain "$first_match"
+fi

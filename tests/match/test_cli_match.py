@@ -54,11 +54,11 @@ def test_match_csv_explain_and_event(env, tmp_path, fixture_dir) -> None:
     out = tmp_path / "decisions.csv"
     result = run(env, "match", str(fixture_dir / "subscriber.csv"), "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "25 rows" in result.output and "match" in result.output
+    assert "26 rows" in result.output and "match" in result.output
     with out.open() as fh:
         assert next(csv.reader(fh)) == list(OUTPUT_COLUMNS)
     rows = _rows(out)
-    assert len(rows) == 25
+    assert len(rows) == 26
     assert rows["exact"]["decision"] == "match" and rows["exact"]["dmf_ssn"] == "123456781"
     assert rows["exact"]["date_of_death"] == "2019-06-01"
     assert float(rows["exact"]["match_probability"]) > 0.99
@@ -75,7 +75,7 @@ def test_match_csv_explain_and_event(env, tmp_path, fixture_dir) -> None:
     with Store.open(f"sqlite:///{env['VITALSTAT_DB']}").transaction(write=False) as tx:
         ev = [e for e in tx.events() if e["kind"] == "match.run"][-1]
     detail = json.loads(ev["detail"])
-    assert ev["actor"] == "mia" and detail["rows"] == 25 and len(detail["input_sha256"]) == 64
+    assert ev["actor"] == "mia" and detail["rows"] == 26 and len(detail["input_sha256"]) == 64
     assert detail["counts"]["match"] == sum(r["decision"] == "match" for r in rows.values())
 
 
@@ -88,7 +88,7 @@ def test_match_parquet_in_and_out(env, tmp_path, fixture_dir) -> None:
     result = run(env, "match", str(src), "--out", str(out), "--profile", "bank")
     assert result.exit_code == 0, result.output
     table = pq.read_table(out)
-    assert table.column_names == list(OUTPUT_COLUMNS) and table.num_rows == 25
+    assert table.column_names == list(OUTPUT_COLUMNS) and table.num_rows == 26
     decided = dict(zip(table.column("id").to_pylist(), table.column("decision").to_pylist(),
                        strict=True))
     assert decided["ssn-missing"] == "review" and decided["exact"] == "match"
@@ -101,6 +101,10 @@ def test_bad_files_and_options_are_clear_errors(env, tmp_path, fixture_dir) -> N
     result = run(env, "match", str(bad), "--out", str(tmp_path / "o.csv"))
     assert result.exit_code == 1
     assert "invalid-file" in result.output and "surname, phone" in result.output
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('"id","ssn","last_name"\n"q1","123-45-6781","Smith"\n')
+    ok = run(env, "match", str(quoted), "--out", str(tmp_path / "q.csv"))
+    assert ok.exit_code == 0, ok.output
     noid = tmp_path / "noid.csv"
     noid.write_text("ssn\n123456789\n")
     assert "missing column: id" in run(env, "match", str(noid), "--out",

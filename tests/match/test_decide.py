@@ -83,7 +83,13 @@ def test_claims_only_lower_and_one_person_on_many_rows_still_matches(ids) -> Non
     lv = {c.name: "exact" for c in COMPARISONS}
     outcomes = [decide(Candidate("123456789", 30.0, lv), None, PROFILES["insurer"],
                        row_has_ssn=True) for _ in ids]
-    resolve_claims(outcomes, ids)
+    resolve_claims(outcomes, ids.__getitem__)
     same = all(a.same_person(b) for a in ids for b in ids)
     expected = Decision.MATCH if same or len(ids) == 1 else Decision.REVIEW
     assert all(o.decision == expected for o in outcomes)
+
+
+@given(candidates, profiles)
+def test_a_different_ssn_is_never_a_match(best, profile) -> None:
+    other = Candidate(best.ssn, 1000.0, {**best.levels, "ssn": "else"})
+    assert decide(other, None, profile, row_has_ssn=True).decision < Decision.MATCH

@@ -41,7 +41,7 @@ def test_hard_cases_by_name(reference, subscriber) -> None:
         assert by_id[case].decision.label == "match", (case, by_id[case].reasons)
     for case in ("namesake", "twin", "living-dead-ssn", "near-ssn", "living"):
         assert by_id[case].decision.label == "none", (case, by_id[case].reasons)
-    for case in ("held", "claim-1", "claim-2"):
+    for case in ("held", "claim-1", "claim-2", "married-no-ssn"):
         assert by_id[case].decision.label == "review", (case, by_id[case].reasons)
     assert "nickname" in by_id["nickname"].reasons
     assert "interchanged" in by_id["swap"].reasons

@@ -77,7 +77,8 @@ FIRST = Comparison("first", "first name", _null("first_name"), (
           "(length(first_name_l) = 1 OR length(first_name_r) = 1)"
           " AND substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1)"),
     Level("swapped", "first and middle names interchanged",
-          "first_name_l = middle_name_r OR middle_name_l = first_name_r"),
+          "first_name_l = middle_name_r AND (middle_name_l IS NULL OR middle_name_r IS NULL"
+          " OR substr(middle_name_l, 1, 1) = substr(first_name_r, 1, 1))"),
     Level("typo", "first name differs by one or two letters",
           "levenshtein(first_name_l, first_name_r) <= 1"
           " OR (levenshtein(first_name_l, first_name_r) <= 2 AND length(first_name_l) >= 6)"),
@@ -91,7 +92,8 @@ MIDDLE = Comparison("middle", "middle name", _null("middle_name"), (
           "(length(middle_name_l) = 1 OR length(middle_name_r) = 1)"
           " AND substr(middle_name_l, 1, 1) = substr(middle_name_r, 1, 1)"),
     Level("swapped", "middle and first names interchanged",
-          "first_name_l = middle_name_r OR middle_name_l = first_name_r"),
+          "middle_name_l = first_name_r AND substr(first_name_l, 1, 1)"
+          " = substr(middle_name_r, 1, 1)"),
     Level("else", "middle name disagrees", ""),
 ))
 
@@ -125,14 +127,17 @@ COMPARISONS: tuple[Comparison, ...] = (SSN, FIRST, MIDDLE, LAST, DOB)
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """Pairs whose columns agree: ``(row column, record column)`` equalities, plus an
-    optional condition on the record alone."""
+    """Pairs whose columns agree: ``(row column, record column)`` equalities, plus
+    optional conditions on the record or the row alone (``{}`` stands for the side)."""
 
     keys: tuple[tuple[str, str], ...]
-    record_filter: str = ""  # SQL over the record's columns, no suffix
+    record_filter: str = ""
+    row_filter: str = ""
 
     def splink_sql(self) -> str:
         terms = [f"l.{a} = r.{b}" for a, b in self.keys]
+        if self.row_filter:
+            terms.append(self.row_filter.replace("{}", "l."))
         if self.record_filter:
             terms.append(self.record_filter.replace("{}", "r."))
         return " AND ".join(terms)
@@ -142,19 +147,26 @@ def _same(*cols: str) -> tuple[tuple[str, str], ...]:
     return tuple((c, c) for c in cols)
 
 
-#: Candidate pairs: a pair is scored when any of these hold. Together they reach every
-#: insurer-rule variant that keeps the SSN (or most of it) with the surname's sound, or
-#: the full date of birth (or a transposed one) with one name's sound, or the birth
-#: month with both names' sounds; records without a date of birth by full name.
+#: Candidate pairs: a pair is scored when any of these hold. Each insurer-rule variant
+#: (one name error and one identifier error at most) keeps at least one of them: the
+#: SSN; the full date of birth (or a transposed one) with the surname's sound; the full
+#: date of birth and first name with either end of the SSN (digits 1-4 or 6-9: one
+#: digit off, or two neighbours swapped, leaves one end whole), or alone when the row
+#: has no SSN. Records without a
+#: full date of birth are also reached by half an SSN, or the birth month, and names.
+#: Narrow keys matter: with ten million records, every loose key brings pairs to score.
 BLOCKS: tuple[Block, ...] = (
     Block(_same("ssn")),
-    Block(_same("ssn_head", "last_sdx")),
-    Block(_same("ssn_tail", "last_sdx")),
     Block(_same("dob_full", "last_sdx")),
-    Block(_same("dob_full", "first_sdx")),
+    Block(_same("dob_full", "first_name", "ssn_head")),
+    Block(_same("dob_full", "first_name", "ssn_tail")),
+    Block(_same("dob_full", "first_name"), row_filter="{}ssn IS NULL"),
+    # (swapping month and day is its own inverse: this also covers a swapped record)
     Block((("dob_swapped", "dob_full"), ("last_sdx", "last_sdx"))),
-    Block((("dob_full", "dob_swapped"), ("last_sdx", "last_sdx"))),
-    Block(_same("last_sdx", "first_sdx", "dob_y", "dob_m")),
+    Block(_same("ssn_head", "last_sdx"), record_filter="{}dob_full IS NULL"),
+    Block(_same("ssn_tail", "last_sdx"), record_filter="{}dob_full IS NULL"),
+    Block(_same("last_sdx", "first_sdx", "dob_y", "dob_m"),
+          record_filter="{}dob_full IS NULL"),
     Block(_same("last_name", "first_name"), record_filter="{}dob IS NULL"),
 )
 

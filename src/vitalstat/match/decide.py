@@ -7,8 +7,12 @@ pays the dead. So after scoring, whatever the weight:
   SSN): without an agreeing first name *and* (date of birth or surname) it is ``review``
   at most, and ``none`` when nothing but the SSN agrees.
 - Twins are never a ``match``: same surname and date of birth, a different first name
-  and an SSN that is not the same (often one digit off) is ``none``; with the same SSN
-  it is ``review``.
+  and an SSN that is not the same (often one digit off) is ``none``; with the same SSN,
+  or with first names that only loosely agree (a nickname, interchanged names) and a
+  disagreeing middle name, it is ``review``.
+- A row whose SSN is plainly another one than the record's (not one keying error
+  away) is ``review`` at most, however well names and date of birth agree: namesakes
+  born the same day exist in a file of ten million.
 - A record on hold or under a correction case (now, or in the release) is ``review`` at
   most, as is a row that two death records fit about equally well.
 - One death record claimed by input rows that look like different people goes to
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -60,11 +64,11 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "insurer": Profile("insurer", 5.0, -4.0,
+    "insurer": Profile("insurer", 4.5, -4.0,
                        description="Reg 200 insurer rules; the default"),
     "research": Profile("research", 3.0, -6.0,
                         description="NDI-style research linkage; SSN often missing"),
-    "bank": Profile("bank", 5.0, -4.0, ssn_required=True,
+    "bank": Profile("bank", 4.5, -4.0, ssn_required=True,
                     description="SSN always present; no match without an (almost) agreeing "
                                 "SSN"),
 }
@@ -118,14 +122,22 @@ def decide(best: Candidate | None, runner_up: Candidate | None, profile: Profile
         out.lower(Decision.NONE, "only the SSN agrees: the SSN was probably keyed wrong")
     elif ssn == "exact" and not (name_ok and (dob in DOB_OK or last in LAST_CLOSE)):
         out.lower(Decision.REVIEW, "SSN agreement alone is never a match")
-    if last in LAST_CLOSE and dob == "exact" and first not in FIRST_SAME_PERSON \
-            and first != "missing":
-        if ssn == "exact":
+    if last in LAST_CLOSE and dob == "exact" and first != "missing":
+        different = first not in FIRST_SAME_PERSON
+        loose = first not in ("exact", "initial") and lv["middle"] in ("else", "missing")
+        if ssn == "exact" and different:
             out.lower(Decision.REVIEW, "same surname and date of birth but another first "
                                        "name: a twin?")
-        else:
+        elif ssn != "exact" and different:
             out.lower(Decision.NONE, "looks like a twin or sibling: same surname and date "
                                      "of birth, another first name and SSN")
+        elif ssn != "exact" and loose:
+            out.lower(Decision.REVIEW, "same surname and date of birth, first name only "
+                                       "loosely agrees, middle name does not confirm it, "
+                                       "SSN differs: "
+                                       "a twin?")
+    if ssn == "else":
+        out.lower(Decision.REVIEW, "the row's SSN is another one than the record's")
     if not name_ok and not (first == "missing" and ssn == "exact"):
         out.lower(Decision.REVIEW, "first name does not agree")
     if best.held:
@@ -160,8 +172,12 @@ class RowIdentity:
         return True
 
 
-def resolve_claims(outcomes: Sequence[Outcome], identities: Sequence[RowIdentity]) -> None:
-    """Rows matching one death record but looking like different people go to review."""
+def resolve_claims(outcomes: Sequence[Outcome],
+                   identity_of: Callable[[int], RowIdentity]) -> None:
+    """Rows matching one death record but looking like different people go to review.
+
+    ``identity_of(i)`` is asked only for rows in a record's group of two or more.
+    """
     by_record: dict[str, list[int]] = defaultdict(list)
     for i, out in enumerate(outcomes):
         if out.decision == Decision.MATCH and out.candidate is not None:
@@ -169,15 +185,9 @@ def resolve_claims(outcomes: Sequence[Outcome], identities: Sequence[RowIdentity
     for rows in by_record.values():
         if len(rows) < 2:
             continue
-        first = identities[rows[0]]
-        if all(first.same_person(identities[j]) and identities[j].same_person(first)
-               for j in rows[1:]) and _pairwise_same(rows, identities):
+        ids = [identity_of(j) for j in rows]
+        if all(a.same_person(b) for i, a in enumerate(ids) for b in ids[i + 1:]):
             continue
         for j in rows:
             outcomes[j].lower(Decision.REVIEW, "this death record is claimed by rows that "
                                                "look like different people")
-
-
-def _pairwise_same(rows: list[int], identities: Sequence[RowIdentity]) -> bool:
-    return all(identities[a].same_person(identities[b])
-               for i, a in enumerate(rows) for b in rows[i + 1:])

@@ -35,9 +35,9 @@ def _dates(dob: str) -> dict[str, str]:
 def key_exprs(src: str, *, dob: str, first: str, last: str, lk: str, fk: str) -> dict[str, str]:
     """The blocking keys only, for pruning the reference cheaply (``comparisons.BLOCKS``)."""
     d = _dates(dob)
-    return {"ssn": f"{src}.ssn", "ssn_head": f"substr({src}.ssn, 1, 5)",
+    return {"ssn": f"{src}.ssn", "ssn_head": f"substr({src}.ssn, 1, 4)",
             "ssn_tail": f"substr({src}.ssn, 6, 4)", "dob": dob, "dob_full": d["dob_full"],
-            "dob_swapped": d["dob_swapped"], "dob_y": d["dob_y"], "dob_m": d["dob_m"],
+            "dob_y": d["dob_y"], "dob_m": d["dob_m"],
             "last_sdx": f"{lk}.sdx", "first_sdx": f"{fk}.sdx", "first_name": first,
             "last_name": last}
 
@@ -49,7 +49,7 @@ def feature_select(src: str, *, uid: str, ssn: str, first: str, middle: str, las
     cols = {
         "unique_id": f"CAST({uid} AS VARCHAR)",
         "ssn": ssn,
-        "ssn_head": f"substr({ssn}, 1, 5)",
+        "ssn_head": f"substr({ssn}, 1, 4)",
         "ssn_tail": f"substr({ssn}, 6, 4)",
         "ssn_sorted": f"array_to_string(list_sort(string_split({ssn}, '')), '')",
         "first_name": first,

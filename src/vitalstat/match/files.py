@@ -11,6 +11,7 @@ Output: one row per input row, in input order: ``id``, ``decision``, ``dmf_ssn``
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def read_input(path: Path) -> pa.Table:
         if fmt == "csv":
             with path.open("rb") as fh:
                 header = fh.readline().decode("utf-8-sig").strip()
-            names = [n.strip() for n in header.split(",")] if header else []
+            names = [n.strip() for n in next(csv.reader([header]))] if header else []
             _check_columns(path, names)
             table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(encoding="utf-8"),
                                   convert_options=pcsv.ConvertOptions(

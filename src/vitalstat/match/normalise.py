@@ -165,12 +165,21 @@ def normalise_input(table: pa.Table) -> tuple[pa.Table, list[list[str]]]:
     problems: list[list[str]] = [[] for _ in range(n)]
 
     def checked(name: str, fn: Callable[[str], tuple[object, str | None]]) -> pa.Array:
-        results = _map_distinct(_string_column(table, name),
-                                lambda s: [_text(v) for v in fn(s)], pa.list_(pa.string()))
-        bad = pc.list_element(results, 1)
-        for i in pc.indices_nonzero(pc.is_valid(bad)).to_pylist():
-            problems[i].append(bad[i].as_py())
-        return pc.list_element(results, 0)
+        column = _string_column(table, name)
+        encoded = pc.dictionary_encode(column)
+        values: list[str | None] = []
+        bad: dict[int, str] = {}
+        for code, raw in enumerate(encoded.dictionary.to_pylist()):
+            value, problem = fn(raw)
+            values.append(_text(value))
+            if problem:
+                bad[code] = problem
+        if bad:
+            codes = encoded.indices
+            hit = pc.is_in(codes, value_set=pa.array(list(bad), codes.type))
+            for i in pc.indices_nonzero(pc.fill_null(hit, False)).to_pylist():
+                problems[i].append(bad[codes[i].as_py()])
+        return pa.array(values, pa.string()).take(encoded.indices)
 
     columns = {
         "unique_id": pa.array(range(n), pa.int64()),

@@ -12,10 +12,9 @@ import itertools
 import logging
 from dataclasses import dataclass, field
 
-import duckdb
 import pyarrow as pa
 
-from vitalstat.match.engine import Reference, match_rows, prepare
+from vitalstat.match.engine import Reference, connect, match_rows, prepare
 from vitalstat.match.features import feature_select
 from vitalstat.match.model import Model
 from vitalstat.match.splink_model import SOURCE_RECORDS, SOURCE_ROWS, linker, trained_m_u
@@ -51,7 +50,7 @@ def train_model(table: pa.Table, truth: list[str | None], ref: Reference, *,
     train_idx = list(range(0, n, 2))
     check_idx = list(range(1, n, 2))
     train = table.take(train_idx)
-    con = duckdb.connect()
+    con = connect()
     try:
         prepare(con, train, ref, {}, prepass=False)
         # u needs random pairs: add a random sample of the file to the pruned records.

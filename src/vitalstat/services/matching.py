@@ -11,14 +11,16 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vitalstat.domain.records import RecordStatus
 from vitalstat.errors import ConfigError, NotFoundError
 from vitalstat.match import (
     PROFILES,
+    Profile,
     Reference,
     explain_path,
     load_model,
@@ -30,6 +32,9 @@ from vitalstat.match import (
 from vitalstat.match.files import file_format
 from vitalstat.services.ingest import file_sha256
 from vitalstat.store import Store
+
+if TYPE_CHECKING:
+    from vitalstat.match.train import TrainReport
 
 __all__ = ["Explanation", "MatchSummary", "explain_row", "reference_for", "run_match",
            "train_on_registry"]
@@ -68,7 +73,7 @@ class MatchSummary:
     event_id: int
 
 
-def _profile(name: str) -> Any:
+def _profile(name: str) -> Profile:
     if name not in PROFILES:
         raise ConfigError(f"unknown profile {name!r} (one of: {', '.join(PROFILES)})")
     return PROFILES[name]
@@ -115,10 +120,10 @@ class Explanation:
 def _last_output(store: Store) -> Path:
     store.check_schema()
     with store.transaction(write=False) as tx:
-        runs = [e for e in tx.events() if e["kind"] == "match.run"]
+        runs = tx.events(kind="match.run", limit=1, newest_first=True)
     if not runs:
         raise NotFoundError("no match run yet: run vitalstat match first (or give --results)")
-    return Path(json.loads(runs[-1]["detail"])["output"])
+    return Path(json.loads(runs[0]["detail"])["output"])
 
 
 def explain_row(store: Store, row_id: str, output: Path | None = None) -> list[Explanation]:
@@ -128,7 +133,7 @@ def explain_row(store: Store, row_id: str, output: Path | None = None) -> list[E
     table = read_explain(out)
     meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
     found = []
-    for rec in table.filter(pa.compute.equal(table.column("id"), row_id)).to_pylist():
+    for rec in table.filter(pc.equal(table.column("id"), row_id)).to_pylist():
         found.append(Explanation(row_id, out, rec["decision"], rec["match_weight"],
                                  json.loads(rec["breakdown"]), meta))
     if not found:
@@ -137,7 +142,7 @@ def explain_row(store: Store, row_id: str, output: Path | None = None) -> list[E
 
 
 def train_on_registry(store: Store, *, rows: int = 20_000, seed: int = 0,
-                      out: Path | None = None, actor: str) -> Any:
+                      out: Path | None = None, actor: str) -> TrainReport:
     """Retrain the model on the registry's own records (labelled synthetic rows)."""
     from vitalstat.match.train import train_model
     from vitalstat.synth.linkage import SUBSCRIBER_COLUMNS, subscriber_rows

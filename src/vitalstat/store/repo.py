@@ -154,11 +154,14 @@ class Tx(DistributionQueries, CorrectionQueries):
         )
         return int(result.scalar_one())
 
-    def events(self, *, subject: str | None = None, limit: int | None = None
+    def events(self, *, subject: str | None = None, kind: str | None = None,
+               limit: int | None = None, newest_first: bool = False
                ) -> list[dict[str, Any]]:
-        query = select(events).order_by(events.c.id)
+        query = select(events).order_by(events.c.id.desc() if newest_first else events.c.id)
         if subject is not None:
             query = query.where(events.c.subject == subject)
+        if kind is not None:
+            query = query.where(events.c.kind == kind)
         if limit is not None:
             query = query.limit(limit)
         return [dict(r) for r in self.conn.execute(query).mappings()]
