@@ -31,10 +31,10 @@ def env(tmp_path: Path, fixture_dir: Path) -> dict[str, str]:
     with (fixture_dir / "records.csv").open() as src, reports.open("w", newline="") as dst:
         w = csv.writer(dst, lineterminator="\n")
         w.writerow(("ssn", "first_name", "middle_name", "last_name", "date_of_birth",
-                    "date_of_death", "reporter_name", "reporter_relationship"))
-        for rec in csv.DictReader(src):
+                    "date_of_death", "reporter_name", "reporter_relationship", "proof"))
+        for rec in csv.DictReader(src):  # verified: no grace period to wait out
             w.writerow((rec["ssn"], rec["first_name"], rec["middle_name"], rec["last_name"],
-                        rec["date_of_birth"], rec["date_of_death"], "Pat Doe", "child"))
+                        rec["date_of_birth"], rec["date_of_death"], "Pat Doe", "child", "V"))
     result = run(e, "ingest", str(reports), "--source-kind", "family", "--source-id", "f1")
     assert result.exit_code == 0, result.output
     # A second source disagreeing on a date of death puts that record on hold.

@@ -15,10 +15,11 @@ def ingest_rows(store: Store, tmp: Path, rows: list[tuple[str, ...]], *,
                 kind: str = "family", source_id: str = "fam-1") -> None:
     """Ingest ``(ssn, last, first, date_of_death[, action])`` rows as one CSV file."""
     path = tmp / f"in-{next(_counter)}.csv"
-    lines = ["action,ssn,last_name,first_name,date_of_death"]
+    # Verified reports (proof V): a lone unverified one would wait out the grace period.
+    lines = ["action,ssn,last_name,first_name,date_of_death,proof"]
     for r in rows:
         ssn, last, first, dod, *rest = r
-        lines.append(f"{rest[0] if rest else 'A'},{ssn},{last},{first},{dod}")
+        lines.append(f"{rest[0] if rest else 'A'},{ssn},{last},{first},{dod},V")
     path.write_text("\n".join(lines) + "\n")
     ingest_file(store, path, source_kind=kind, source_id=source_id, actor="tester")
 

@@ -95,8 +95,10 @@ class Distribution(RuleBasedStateMachine):
     def _ingest(self, kind: str, action: str, person: int, dod: str) -> None:
         self.files += 1
         path = self.tmp / f"r{self.files}.csv"
-        path.write_text("action,ssn,last_name,first_name,date_of_death,source_report_id\n"
-                        f"{action},{ssn(person)},Name{person},First,{dod},{self.files}\n")
+        # proof V: a lone unverified report would only wait out the grace period
+        path.write_text("action,ssn,last_name,first_name,date_of_death,source_report_id,"
+                        f"proof\n{action},{ssn(person)},Name{person},First,{dod},"
+                        f"{self.files},V\n")
         ingest_file(self.store, path, source_kind=kind, source_id=SOURCES[kind], actor="loader")
 
     @initialize(first=st.lists(st.tuples(st.integers(0, PEOPLE - 1),

@@ -15,10 +15,8 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
 
 from vitalstat.domain.identity import PartialDate, PersonName
@@ -407,10 +405,11 @@ class Tx(DistributionQueries, CorrectionQueries):
         """Records in SSN order as Arrow batches of :data:`RECORD_ARROW_SCHEMA`.
 
         The bulk read behind snapshots. In a read-only transaction on a SQLite file the
-        rows are read by a second, read-only connection through the ADBC SQLite driver
-        (columnar, in C; about four times faster than the Python cursor): it sees the
-        latest committed state. Elsewhere rows come off the driver cursor and are turned
-        into columns without building a domain object per record.
+        rows are read through the ADBC SQLite driver (columnar, in C; about four times
+        faster than the Python cursor) by a child process, never in this one (see
+        ``_adbc_reader`` for why): it sees the latest committed state. Elsewhere rows
+        come off the driver cursor and are turned into columns without building a domain
+        object per record.
         """
         cols = ", ".join(RECORD_ARROW_SCHEMA.names)
         sql = f"SELECT {cols} FROM records"
@@ -424,7 +423,9 @@ class Tx(DistributionQueries, CorrectionQueries):
         sql += " ORDER BY ssn"
         path = self._sqlite_file() if self.read_only else None
         if path is not None:
-            yield from _adbc_record_batches(path, wanted, batch_rows)
+            from vitalstat.store import _adbc_reader  # it imports this module
+
+            yield from _adbc_reader.record_batches(path, wanted, batch_rows)
             return
         cursor = self.conn.exec_driver_sql(_named(sql, self.dialect), params).cursor
         assert cursor is not None
@@ -459,42 +460,6 @@ def _screen_sql(screen: LoneReportScreen) -> tuple[str, dict[str, Any]]:
     params = {"screen_today": screen.today, "screen_age_low": screen.age_low,
               "screen_age_high": screen.age_high}
     return clause + ")", params
-def _adbc_record_batches(path: str, statuses: list[str] | None,
-                         batch_rows: int) -> Iterator[pa.RecordBatch]:
-    """:meth:`Tx.record_batches` through the ADBC SQLite driver (read-only connection).
-
-    Nullable dates are read as ``''`` (ADBC infers a column's type from its first rows,
-    and an all-null first batch would not be text), then turned back into nulls.
-    """
-    import adbc_driver_sqlite.dbapi as adbc
-
-    picked = ", ".join(f"coalesce({n}, '') AS {n}" if n in _NULLABLE_TEXT else n
-                       for n in RECORD_ARROW_SCHEMA.names)
-    where = ""
-    if statuses is not None:
-        where = " WHERE status IN (" + ", ".join("'" + s.replace("'", "''") + "'"
-                                               for s in statuses) + ")"
-    sql = f"SELECT {picked} FROM records{where} ORDER BY ssn"
-    uri = f"file:{quote(path)}?mode=ro"
-    with adbc.connect(uri) as conn, conn.cursor() as cur:
-        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
-        cur.execute(sql)
-        for batch in cur.fetch_record_batch():
-            if batch.num_rows == 0:
-                continue
-            arrays = []
-            for field in RECORD_ARROW_SCHEMA:
-                column = batch.column(field.name)
-                if field.name in _NULLABLE_TEXT:
-                    column = pc.if_else(pc.equal(column, ""), None, column)
-                arrays.append(column.cast(field.type))
-            yield pa.RecordBatch.from_arrays(arrays, schema=RECORD_ARROW_SCHEMA)
-
-
-_NULLABLE_TEXT = frozenset(f.name for f in RECORD_ARROW_SCHEMA
-                           if f.nullable and f.type == pa.string())
-
-
 def _named(sql: str, dialect: str) -> str:
     """Driver-level SQL uses ``:name`` (sqlite3) or ``%(name)s`` (psycopg)."""
     if dialect == "sqlite":
