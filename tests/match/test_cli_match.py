@@ -110,9 +110,9 @@ def test_bad_files_and_options_are_clear_errors(env, tmp_path, fixture_dir) -> N
     assert "missing column: id" in run(env, "match", str(noid), "--out",
                                        str(tmp_path / "o.csv")).output
     sub = str(fixture_dir / "subscriber.csv")
-    released = run(env, "match", sub, "--out", str(tmp_path / "o.csv"), "--release", "r1")
+    released = run(env, "match", sub, "--out", str(tmp_path / "o.csv"), "--release", "7")
     assert released.exit_code == 1 and "not-found" in released.output
-    assert "no releases yet" in released.output
+    assert "no release 7" in released.output
     prof = run(env, "match", sub, "--out", str(tmp_path / "o.csv"), "--profile", "x")
     assert prof.exit_code == 1 and "unknown profile" in prof.output
     eng = run(env, "match", sub, "--out", str(tmp_path / "o.csv"), "--engine", "x")

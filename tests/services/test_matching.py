@@ -7,7 +7,7 @@ import pytest
 from vitalstat.domain.identity import PartialDate, PersonName
 from vitalstat.domain.records import DeathRecord, RecordStatus
 from vitalstat.domain.reports import ProofLevel
-from vitalstat.errors import NotFoundError
+from vitalstat.errors import NotFoundError, ValidationError
 from vitalstat.services.matching import reference_for
 from vitalstat.store import Store
 
@@ -27,5 +27,7 @@ def test_reference_is_published_and_held_records_and_knows_what_is_held_now(
     assert ref.table is not None
     assert ref.table.column("ssn").to_pylist() == ["123456789", "223456789"]
     assert ref.held_now == {"223456789", "323456789"}
-    with pytest.raises(NotFoundError, match="no releases yet"):
+    with pytest.raises(NotFoundError, match="no release 7"):
+        reference_for(store, "7")
+    with pytest.raises(ValidationError, match="not a release number"):
         reference_for(store, "r1")

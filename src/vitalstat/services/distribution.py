@@ -41,9 +41,16 @@ from vitalstat.domain.policy import (
 from vitalstat.errors import NotFoundError, RefusedError, ValidationError
 from vitalstat.formats.dmf_columnar import dmf_lines
 from vitalstat.services import keys as signing
+from vitalstat.services.cases import NOTICE_COLUMNS, close_notified_cases, correction_notices
 from vitalstat.services.record_filter import admitted
 from vitalstat.services.releases import Release, get_release, latest_release
-from vitalstat.services.signed_dir import file_entry, publish_dir, staging_dir, write_manifest
+from vitalstat.services.signed_dir import (
+    FileEntry,
+    file_entry,
+    publish_dir,
+    staging_dir,
+    write_manifest,
+)
 from vitalstat.services.snapshot import rows_at, ssn_numbers
 from vitalstat.services.subscribers import Subscriber, get_subscriber
 from vitalstat.store import Store
@@ -330,6 +337,7 @@ def deliver(store: Store, name: str, *, out: Path, actor: str, keys: Path,
             final = out / f"delivery-{did:06d}"
             if final.exists():  # written by a delivery that crashed before its commit
                 shutil.rmtree(final)
+            deleted: set[str] = set()
             with staging_dir(final) as tmp:
                 sink = _Sink(tmp / f"{kind}.dmf", "dmf")
                 if full:
@@ -347,17 +355,25 @@ def deliver(store: Store, name: str, *, out: Path, actor: str, keys: Path,
                                      release_id=release.id, at=now,
                                      entries=_ledger(rows, actions))
                     counts = _counts(actions)
+                    deleted = set(rows.column("ssn").filter(
+                        pa.array(actions == b"D")).to_pylist())
                 sink.close()
+                files = [file_entry(sink.path, sink.records)]
+                notices = correction_notices(tx, deleted)
+                if notices:  # Privacy Act 552a(c)(4): tell every earlier recipient
+                    files.append(_write_notices(tmp / "corrections.csv", notices))
                 body = {"format": "vitalstat-delivery/1", "delivery": did,
                         "subscriber": sub.name, "release": release.id, "kind": kind,
                         "tier": ent.tier.value, "delivered_on": today.isoformat(),
                         "notes": list(ent.notes), "record_count": sink.records,
                         "delta": None if full else counts}
-                write_manifest(tmp, body, [file_entry(sink.path, sink.records)], key,
+                body["corrections"] = len(notices)
+                write_manifest(tmp, body, files, key,
                                trusted_comment=f"vitalstat delivery {did} to {sub.name}")
                 publish_dir(tmp, final)
                 published.append(final)
             tx.finish_delivery(did, path=str(final), record_count=sink.records)
+            close_notified_cases(tx, deleted, actor=actor, now=now)
             tx.append_event(actor=actor, kind="subscriber.delivered",
                             subject=f"subscriber:{sub.name}",
                             detail={"delivery": did, "release": release.id, "kind": kind,
@@ -369,6 +385,13 @@ def deliver(store: Store, name: str, *, out: Path, actor: str, keys: Path,
         raise
     return DeliveryResult(did, sub.name, release.id, kind, ent.tier, final, sink.records,
                           counts, ent.notes)
+
+
+def _write_notices(path: Path, notices: list[dict[str, str]]) -> FileEntry:
+    table = pa.Table.from_pylist(notices, schema=pa.schema(
+        [pa.field(c, pa.string()) for c in NOTICE_COLUMNS]))
+    pacsv.write_csv(table, path)
+    return file_entry(path, table.num_rows)
 
 
 def _changes_for(store: Store, release: Release, rule: RecordFilter, holdings: pa.Table

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vitalstat.domain.records import RecordStatus
-from vitalstat.errors import ConfigError, NotFoundError
+from vitalstat.errors import ConfigError, NotFoundError, ValidationError
 from vitalstat.match import (
     PROFILES,
     Profile,
@@ -31,6 +31,7 @@ from vitalstat.match import (
 )
 from vitalstat.match.files import file_format
 from vitalstat.services.ingest import file_sha256
+from vitalstat.services.releases import Release, get_release, latest_release
 from vitalstat.store import Store
 
 if TYPE_CHECKING:
@@ -41,18 +42,30 @@ __all__ = ["Explanation", "MatchSummary", "explain_row", "reference_for", "run_m
 
 
 def reference_for(store: Store, release_id: str | None) -> Reference:
-    """What to match against: a release, or (until releases exist) the current records.
+    """What to match against: release ``release_id``, else the latest release, else (before
+    the first release) the current records.
 
     Without a release: published and held records from the store (held ones can only
-    ever yield ``review``). Either way, records held or withdrawn *now* yield ``review``
-    at most, even where a release lists them as published.
+    ever yield ``review``). Either way, records held, pending or withdrawn *now* yield
+    ``review`` at most, even where a release lists them as published: a record withdrawn
+    by a correction case since the release never gives ``match``.
     """
     store.check_schema()
     if release_id is not None:
-        raise NotFoundError(f"release {release_id}: no releases yet")
+        try:
+            number = int(release_id)
+        except ValueError:
+            raise ValidationError(f"{release_id!r} is not a release number",
+                                  field="release") from None
+        release: Release | None = get_release(store, number)
+    else:
+        release = latest_release(store)
     with store.transaction(write=False) as tx:
-        batches = list(tx.record_batches(statuses=[RecordStatus.PUBLISHED, RecordStatus.HELD]))
         held = frozenset(tx.unpublished_ssns())
+        if release is not None:
+            return Reference(f"release {release.id}", parquet=release.records_parquet,
+                             held_now=held)
+        batches = list(tx.record_batches(statuses=[RecordStatus.PUBLISHED, RecordStatus.HELD]))
     if not batches:
         raise NotFoundError("the registry has no published records to match against")
     return Reference("current published records", table=pa.Table.from_batches(batches),
