@@ -226,3 +226,12 @@ def test_debian_minisign_verifies_a_built_release(store: Store, tmp_path: Path,
     data[10] ^= 0x01
     (path / "manifest.json").write_bytes(bytes(data))
     assert subprocess.run(command, capture_output=True, text=True).returncode != 0
+
+
+def test_a_missing_previous_snapshot_is_a_clear_error(store: Store, tmp_path: Path,
+                                                      keys: Path) -> None:
+    ingest_rows(store, tmp_path, [(ssn(1), "Avery", "Ann", "1999-01-01")])
+    first = build(store, tmp_path, keys).release
+    first.records_parquet.unlink()
+    with pytest.raises(NotFoundError, match="release 1's snapshot"):
+        build(store, tmp_path, keys)
