@@ -38,7 +38,7 @@ from vitalstat.domain.policy import (
     entitlement,
     release_filter,
 )
-from vitalstat.errors import NotFoundError, RefusedError, ValidationError
+from vitalstat.errors import ConflictError, NotFoundError, RefusedError, ValidationError
 from vitalstat.formats.dmf_columnar import dmf_lines
 from vitalstat.services import keys as signing
 from vitalstat.services.record_filter import admitted
@@ -316,12 +316,17 @@ def deliver(store: Store, name: str, *, out: Path, actor: str, keys: Path,
     key, _ = signing.load_signing_key(keys)
     rule_now = release_filter(sub.standing, today, rule)
     out = out.resolve()
+    with store.transaction(write=False) as tx:  # columnar read of what it holds
+        holdings = tx.holdings(sub.id)
+        seen = tx.last_ledger_id(sub.id)
+        full = holdings.num_rows == 0 and not tx.delivery_rows(sub.id)
+    kind = "full" if full else "update"
     published: list[Path] = []
     try:
-        with store.transaction() as tx:  # on SQLite this also serialises deliveries
-            holdings = tx.holdings(sub.id)
-            full = holdings.num_rows == 0 and not tx.delivery_rows(sub.id)
-            kind = "full" if full else "update"
+        with store.transaction() as tx:
+            if tx.last_ledger_id(sub.id) != seen:
+                raise ConflictError(f"another delivery to {sub.name!r} ran at the same time: "
+                                    "nothing was delivered; run it again")
             now = utc_now()
             did = tx.insert_delivery({"subscriber_id": sub.id, "release_id": release.id,
                                       "kind": kind, "tier": ent.tier.value,
