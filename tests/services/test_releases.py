@@ -235,3 +235,18 @@ def test_a_missing_previous_snapshot_is_a_clear_error(store: Store, tmp_path: Pa
     first.records_parquet.unlink()
     with pytest.raises(NotFoundError, match="release 1's snapshot"):
         build(store, tmp_path, keys)
+
+
+def test_a_second_build_at_the_same_time_is_refused(store: Store, tmp_path: Path,
+                                                    keys: Path) -> None:
+    import fcntl
+
+    from vitalstat.errors import ConflictError
+
+    ingest_rows(store, tmp_path, [(ssn(1), "Avery", "Ann", "1999-01-01")])
+    (tmp_path / "releases").mkdir()
+    with (tmp_path / "releases" / ".build.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a running build holds it
+        with pytest.raises(ConflictError, match="another release build is running"):
+            build(store, tmp_path, keys)
+    assert build(store, tmp_path, keys).release.id == 1
