@@ -87,6 +87,21 @@ print(json.dumps({"seconds": time.perf_counter() - t, "adds": actions.count("A")
                   "max_rss_mib": peak()}))
 """
 
+DELIVER = PRELUDE + """
+from vitalstat.services.distribution import deliver
+from vitalstat.services.subscribers import add_subscriber, list_subscribers
+from vitalstat.store import Store
+from datetime import date
+store = Store.open(sys.argv[1])
+if sys.argv[2] not in {s.name for s in list_subscribers(store)}:
+    add_subscriber(store, sys.argv[2], tier="open", actor="bench")
+t = time.perf_counter()
+r = deliver(store, sys.argv[2], out=Path(sys.argv[3]), actor="bench", keys=Path(sys.argv[4]),
+            today=date(2026, 12, 1))
+print(json.dumps({"seconds": time.perf_counter() - t, "kind": r.kind, "records": r.records,
+                  **r.counts, "max_rss_mib": peak()}))
+"""
+
 DUCKDB = PRELUDE + """
 import duckdb
 import adbc_driver_sqlite.dbapi as adbc
@@ -188,6 +203,8 @@ def main() -> None:
                         help="a SQLite registry to copy (never written)")
     parser.add_argument("--work", type=Path, default=Path("/work/bench-data/release-bench"))
     parser.add_argument("--changes", type=int, default=60_000)
+    parser.add_argument("--deliver", action="store_true",
+                        help="also time a first (full) delivery and a second (update) one")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the copied registry and release 1 from an earlier run")
     args = parser.parse_args()
@@ -233,6 +250,12 @@ def main() -> None:
     results[name] = child(EXPORT, url, rid, "dmf", str(exports / "open-delta.dmf"),
                           str(int(rid) - 1))
     print(f"{name}:", json.dumps(results[name]), flush=True)
+    if args.deliver:
+        for n in (1, 2):
+            name = f"deliver to an open subscriber ({'first' if n == 1 else 'second'})"
+            results[name] = child(DELIVER, url, "bench-open", str(work / "deliveries"),
+                                  str(keys))
+            print(f"{name}:", json.dumps(results[name]), flush=True)
     for mode in ("table", "stream"):
         name = f"DuckDB: Parquet from {'a DuckDB table' if mode == 'table' else 'ADBC stream'}"
         results[name] = child(DUCKDB, mode, str(db), str(work / f"duckdb-{mode}.parquet"))

@@ -36,7 +36,7 @@ from vitalstat.formats.dmf_columnar import dmf_lines
 from vitalstat.services import keys as signing
 from vitalstat.services.distribution import deliver, export_release
 from vitalstat.services.ingest import ingest_file
-from vitalstat.services.releases import Release, build_release, latest_release
+from vitalstat.services.releases import Release, build_release, get_release, latest_release
 from vitalstat.services.subscribers import (
     add_subscriber,
     resume_subscriber,
@@ -249,6 +249,39 @@ class Distribution(RuleBasedStateMachine):
         event(f"export: {result.tier.value} tier, {'some' if lines else 'no'} records")
         if name is not None:  # an export to a subscriber is held by it
             self.held[name].update({n: records[n][1] for n in sent})
+
+    @rule(name=st.none() | st.sampled_from(SUBSCRIBERS), tier=st.sampled_from(list(Tier)),
+          back=st.integers(1, 3))
+    def export_since(self, name: str | None, tier: Tier, back: int) -> None:
+        release = latest_release(self.store)
+        assert release is not None
+        if release.id - back < 1:
+            return
+        base = get_release(self.store, release.id - back)
+        out = self.tmp / "since.dmf"
+        try:
+            result = export_release(self.store, release_id=release.id, since=base.id,
+                                    tier=tier.value, fmt="dmf", out=out, subscriber=name,
+                                    actor="clerk", today=self.today)
+        except RefusedError as exc:
+            assert not any(ssn(p) in str(exc) for p in range(PEOPLE))
+            return
+        standing = self.standing[name] if name else Standing(Tier.OPEN)
+        now, then = release_lines(release), release_lines(base)
+        lines = out.read_text().splitlines()
+        assert result.records == len(lines) == sum(result.counts.values())
+        for line in lines:
+            action, number = line[0], parse_line(line).ssn
+            facts, body = (then if action == "D" else now)[number]
+            # whatever it says, A, C or D, is something the recipient may have today
+            assert self._allowed(standing, facts, tier), f"{action} {number} to {name}"
+            assert body == line[1:]
+            if name is not None:  # the ledger now says it holds this (or, for D, not)
+                if action == "D":
+                    self.held[name].pop(number, None)
+                else:
+                    self.held[name][number] = body
+        event(f"export since: {len(lines)} lines")
 
     @invariant()
     def ledger_matches_model(self) -> None:

@@ -58,8 +58,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def copy_registry(base: Path, to: Path) -> str:
     to.mkdir()
     with sqlite3.connect(base / "registry.db") as src, sqlite3.connect(to / "registry.db") as dst:
-        src.backup(dst)
-    os.symlink(base / "releases" / "release-000001", to / "release-000001")
+        src.backup(dst)  # release 1 stays where the registry says it is (in base)
     return f"sqlite:///{to / 'registry.db'}"
 
 

@@ -226,3 +226,27 @@ def test_debian_minisign_verifies_a_built_release(store: Store, tmp_path: Path,
     data[10] ^= 0x01
     (path / "manifest.json").write_bytes(bytes(data))
     assert subprocess.run(command, capture_output=True, text=True).returncode != 0
+
+
+def test_a_missing_previous_snapshot_is_a_clear_error(store: Store, tmp_path: Path,
+                                                      keys: Path) -> None:
+    ingest_rows(store, tmp_path, [(ssn(1), "Avery", "Ann", "1999-01-01")])
+    first = build(store, tmp_path, keys).release
+    first.records_parquet.unlink()
+    with pytest.raises(NotFoundError, match="release 1's snapshot"):
+        build(store, tmp_path, keys)
+
+
+def test_a_second_build_at_the_same_time_is_refused(store: Store, tmp_path: Path,
+                                                    keys: Path) -> None:
+    import fcntl
+
+    from vitalstat.errors import ConflictError
+
+    ingest_rows(store, tmp_path, [(ssn(1), "Avery", "Ann", "1999-01-01")])
+    (tmp_path / "releases").mkdir()
+    with (tmp_path / "releases" / ".build.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a running build holds it
+        with pytest.raises(ConflictError, match="another release build is running"):
+            build(store, tmp_path, keys)
+    assert build(store, tmp_path, keys).release.id == 1

@@ -38,7 +38,7 @@ from vitalstat.domain.policy import (
     entitlement,
     release_filter,
 )
-from vitalstat.errors import NotFoundError, RefusedError, ValidationError
+from vitalstat.errors import ConflictError, NotFoundError, RefusedError, ValidationError
 from vitalstat.formats.dmf_columnar import dmf_lines
 from vitalstat.services import keys as signing
 from vitalstat.services.cases import NOTICE_COLUMNS, close_notified_cases, correction_notices
@@ -117,26 +117,27 @@ class _Sink:
         codes = np.char.strip(actions.astype("U1"))
         cols = [pa.array(codes.tolist(), pa.string()),
                 *(rows.column(c).cast(pa.string()) for c in PUBLIC_COLUMNS[1:])]
-        table = pa.Table.from_arrays(cols, schema=self._schema)
+        self._table_writer().write_table(pa.Table.from_arrays(cols, schema=self._schema))
+
+    def _table_writer(self) -> pq.ParquetWriter | pacsv.CSVWriter:
         if self._writer is None:
             self._writer = (pq.ParquetWriter(self.part, self._schema, compression="zstd")
                             if self.fmt == "parquet" else pacsv.CSVWriter(self.part, self._schema))
-        self._writer.write_table(table)
+        return self._writer
 
     def close(self) -> None:
+        """Finish the file (an empty CSV or Parquet file still has its header/schema)."""
         if self._fh is not None:
             self._fh.close()
-        elif self._writer is None:  # no rows: still a valid, empty file with its header
-            self._writer = (pq.ParquetWriter(self.part, self._schema, compression="zstd")
-                            if self.fmt == "parquet" else pacsv.CSVWriter(self.part, self._schema))
-            self._writer.close()
         else:
-            self._writer.close()
+            self._table_writer().close()
         os.replace(self.part, self.path)
 
     def abort(self) -> None:
         if self._fh is not None:
             self._fh.close()
+        elif self._writer is not None:
+            self._writer.close()
         self.part.unlink(missing_ok=True)
 
 
@@ -321,14 +322,18 @@ def deliver(store: Store, name: str, *, out: Path, actor: str, keys: Path,
         raise NotFoundError("no release yet: run `vitalstat release build` first")
     key, _ = signing.load_signing_key(keys)
     rule_now = release_filter(sub.standing, today, rule)
-    with store.transaction(write=False) as tx:
-        holdings = tx.holdings(sub.id)
-    full = holdings.num_rows == 0 and not _ever_delivered(store, sub)
-    kind = "full" if full else "update"
     out = out.resolve()
+    with store.transaction(write=False) as tx:  # columnar read of what it holds
+        holdings = tx.holdings(sub.id)
+        seen = tx.last_ledger_id(sub.id)
+        full = holdings.num_rows == 0 and not tx.delivery_rows(sub.id)
+    kind = "full" if full else "update"
     published: list[Path] = []
     try:
         with store.transaction() as tx:
+            if tx.last_ledger_id(sub.id) != seen:
+                raise ConflictError(f"another delivery to {sub.name!r} ran at the same time: "
+                                    "nothing was delivered; run it again")
             now = utc_now()
             did = tx.insert_delivery({"subscriber_id": sub.id, "release_id": release.id,
                                       "kind": kind, "tier": ent.tier.value,
@@ -405,7 +410,3 @@ def _changes_for(store: Store, release: Release, rule: RecordFilter, holdings: p
         pq.read_schema(release.records_parquet).empty_table()
     return _update_rows(release, new_pos[adds], new_pos[changes], deleted)
 
-
-def _ever_delivered(store: Store, sub: Subscriber) -> bool:
-    with store.transaction(write=False) as tx:
-        return bool(tx.delivery_rows(sub.id))

@@ -147,6 +147,9 @@ def build_release(store: Store, *, actor: str, releases: Path, keys: Path,
             prev_row = tx.latest_release_row()
             release_id = tx.next_release_id()
         previous = Release.from_row(prev_row) if prev_row is not None else None
+        if previous is not None and not previous.records_parquet.is_file():
+            raise NotFoundError(f"release {previous.id}'s snapshot {previous.records_parquet} "
+                                "is missing: the next delta is computed from it")
         final = releases / release_dir_name(release_id)
         if final.exists():  # complete but never recorded (crashed before the commit)
             shutil.rmtree(final)

@@ -288,7 +288,7 @@ def delta_between(previous: Path, current: Path) -> pa.Table:
     writer._withdrawn = _Withdrawn(writer.previous)
     writer._changed = []
     writer._last = -1
-    file = pq.ParquetFile(current)
+    file = pq.ParquetFile(current, read_dictionary=_DICTIONARY_READ)
     for g in range(file.num_row_groups):
         for batch in file.read_row_group(g).to_batches():
             writer._classify(batch)

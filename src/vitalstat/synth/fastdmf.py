@@ -9,12 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
+from vitalstat.formats.dmf import LAYOUT, RECORD_LENGTH
 from vitalstat.synth.people import _census
 
 _PER_AREA = 99 * 9999  # valid (group, serial) pairs per area number
 _SSN_SPACE = 898 * _PER_AREA  # areas 001-899 without 666
 _CHUNK = 1 << 16
 _GRID = 1 << 20  # resolution of the name samplers
+#: Field positions (0-based slices) from the one declared layout.
+_S = {f.name: f.span for f in LAYOUT}
+_SSN = _S["ssn"].start
 
 
 def _ascii_table(names: Iterable[str], width: int) -> np.ndarray:
@@ -87,26 +91,26 @@ def write_dmf_full_file(path: Path, lines: int, *, seed: int = 0) -> int:
     with path.open("wb") as out:
         for start in range(0, lines, _CHUNK):
             k = min(_CHUNK, lines - start)
-            buf = np.full((k, 101), 32, dtype=np.uint8)
-            buf[:, 100] = 10
+            buf = np.full((k, RECORD_LENGTH + 1), 32, dtype=np.uint8)
+            buf[:, RECORD_LENGTH] = 10
             index = np.arange(start, start + k, dtype=np.int64) * step + rng.integers(0, step, k)
             area = index // _PER_AREA + 1
             area += area >= 666
             rest = index % _PER_AREA
-            buf[:, 1:4] = t["d3"][area]
-            buf[:, 4:6] = t["d2"][rest // 9999 + 1]
-            buf[:, 6:10] = t["d4"][rest % 9999 + 1]
+            buf[:, _SSN : _SSN + 3] = t["d3"][area]
+            buf[:, _SSN + 3 : _SSN + 5] = t["d2"][rest // 9999 + 1]
+            buf[:, _SSN + 5 : _SSN + 9] = t["d4"][rest % 9999 + 1]
             cells = rng.integers(0, _GRID, (4, k), dtype=np.int32)
-            buf[:, 10:30] = t["last"][t["last_grid"][cells[0]]]
+            buf[:, _S["last_name"]] = t["last"][t["last_grid"][cells[0]]]
             male = rng.random(k) < 0.5
             firsts = np.where(male, t["male_grid"][cells[1]], t["female_grid"][cells[1]])
             middles = np.where(male, t["male_grid"][cells[2]], t["female_grid"][cells[2]])
             middles[cells[3] < _GRID // 5] = blank_first
-            buf[:, 34:49] = t["first"][firsts]
-            buf[:, 49:64] = t["first"][middles]
+            buf[:, _S["first_name"]] = t["first"][firsts]
+            buf[:, _S["middle_name"]] = t["first"][middles]
             small = rng.integers(0, 10_000, (2, k))
-            buf[:, 30:34] = t["suffix"][np.where(male, t["suffix_grid"][small[0]], 0)]
-            buf[:, 64] = t["proof"][t["proof_grid"][small[1] % 100]]
+            buf[:, _S["suffix"]] = t["suffix"][np.where(male, t["suffix_grid"][small[0]], 0)]
+            buf[:, _S["proof"].start] = t["proof"][t["proof_grid"][small[1] % 100]]
             # dates of death: more recent years more common; none after October 2011
             year = rng.triangular(1962, 2012, 2012, k).astype(np.int64)
             month = rng.integers(1, 13, k)
@@ -115,13 +119,13 @@ def write_dmf_full_file(path: Path, lines: int, *, seed: int = 0) -> int:
             unknown = rng.random(k)
             day[unknown < 0.02] = 0
             month[unknown < 0.003] = 0
-            _put_dates(buf, 65, t, month, day, year)
+            _put_dates(buf, _S["date_of_death"].start, t, month, day, year)
             age = np.where(rng.random(k) < 0.12, rng.integers(1, 50, k),
                            np.clip(rng.normal(79, 10, k), 50, 106).astype(np.int64))
             year -= age
             month = rng.integers(1, 13, k)
             day = 1 + (rng.random(k) * days_in[year - 1800, month]).astype(np.int64)
-            _put_dates(buf, 73, t, month, day, year)
-            buf[rng.random(k) < 0.01, 73:81] = 48  # date of birth unknown
+            _put_dates(buf, _S["date_of_birth"].start, t, month, day, year)
+            buf[rng.random(k) < 0.01, _S["date_of_birth"]] = 48  # date of birth unknown
             out.write(buf.data)
     return lines
