@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from vitalstat.services.ingest import file_sha256, ingest_file
+from vitalstat.formats import file_sha256
+from vitalstat.services.ingest import ingest_file
 from vitalstat.store import Store
 
 CHILD = """

@@ -31,3 +31,48 @@ def test_reference_is_published_and_held_records_and_knows_what_is_held_now(
         reference_for(store, "7")
     with pytest.raises(ValidationError, match="not a release number"):
         reference_for(store, "r1")
+
+
+def test_a_subscriber_is_matched_only_against_what_it_may_receive(store, tmp_path) -> None:
+    """The match channel calls the same policy as deliveries: nothing leaks through it."""
+    import csv
+    from datetime import date
+
+    from vitalstat.services import keys
+    from vitalstat.services.ingest import ingest_file
+    from vitalstat.services.matching import run_match
+    from vitalstat.services.releases import build_release
+    from vitalstat.services.subscribers import add_subscriber
+
+    keys.generate_key(store, tmp_path / "keys", actor="keeper")
+    header = "ssn,last_name,first_name,date_of_death,date_of_birth,proof\n"
+    for kind, line in [("state-vital-records", "123456789,Smith,Ann,2001-02-03,1930-01-01,P"),
+                       ("funeral-home", "223456789,Jones,Bob,2025-06-01,1931-02-02,V"),
+                       ("funeral-home", "323456789,Brown,Cy,2001-03-04,1932-03-03,V")]:
+        path = tmp_path / f"{line[:3]}.csv"
+        path.write_text(header + line + "\n")
+        ingest_file(store, path, source_kind=kind, source_id="s", actor="clerk")
+    build_release(store, actor="b", releases=tmp_path / "rel", keys=tmp_path / "keys")
+    add_subscriber(store, "open-co", tier="open", actor="clerk")
+    add_subscriber(store, "cert-co", tier="certified", actor="clerk",
+                   certified_until=date(2099, 1, 1))
+    customers = tmp_path / "customers.csv"
+    customers.write_text("id,ssn,first_name,last_name,dob\n"
+                         "restricted,123456789,Ann,Smith,1930-01-01\n"
+                         "embargoed,223456789,Bob,Jones,1931-02-02\n"
+                         "open,323456789,Cy,Brown,1932-03-03\n")
+
+    def decisions(subscriber: str | None) -> dict[str, tuple[str, str]]:
+        out = tmp_path / f"{subscriber}.csv"
+        run_match(store, customers, out, actor="x", subscriber=subscriber)
+        with out.open() as fh:
+            return {r["id"]: (r["decision"], r["dmf_ssn"]) for r in csv.DictReader(fh)}
+
+    assert decisions(None) == {"restricted": ("match", "123456789"),
+                               "embargoed": ("match", "223456789"),
+                               "open": ("match", "323456789")}
+    assert decisions("open-co") == {"restricted": ("none", ""), "embargoed": ("none", ""),
+                                    "open": ("match", "323456789")}
+    assert decisions("cert-co") == {"restricted": ("none", ""),
+                                    "embargoed": ("match", "223456789"),
+                                    "open": ("match", "323456789")}

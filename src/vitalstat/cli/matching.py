@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vitalstat.cli.common import ActorOption, DbOption, app, errors, open_store, out
-from vitalstat.config import default_actor
+from vitalstat.config import default_actor, embargo_rule
 from vitalstat.match.comparisons import COMPARISONS
 from vitalstat.services.matching import explain_row, run_match, train_on_registry
 
@@ -36,13 +36,18 @@ def match(
         "--profile", help="insurer (Reg 200), research (NDI-style) or bank")] = "insurer",
     model: Annotated[Path | None, typer.Option(
         "--model", help="Model JSON (default: the one shipped with vitalstat)")] = None,
+    subscriber: Annotated[str | None, typer.Option(
+        "--subscriber", help="Match as this subscriber: only against the records its tier "
+                             "may receive today (default: a staff run, every record)")]
+    = None,
     db: DbOption = None,
     actor: ActorOption = None,
 ) -> None:
     """Match a subscriber file against the death file: one decision per row."""
     with errors():
         s = run_match(open_store(db), input_file, output, actor=default_actor(actor),
-                      release_id=release, engine=engine, profile=profile, model_path=model)
+                      release_id=release, engine=engine, profile=profile, model_path=model,
+                      subscriber=subscriber, rule=embargo_rule())
         c = s.counts
         out.print(f"{s.input}: {s.rows} rows against {s.reference} ({s.profile} profile, "
                   f"{s.engine}): {c['match']} match, {c['review']} review, {c['none']} none "

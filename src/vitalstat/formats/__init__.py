@@ -7,14 +7,27 @@ the file name. The tabular module (and with it pyarrow) is imported only when ne
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from vitalstat.errors import ValidationError
 from vitalstat.formats.rows import Chunk
 
-__all__ = ["FORMATS", "copy_lines", "detect_format", "read_reports"]
+__all__ = ["FORMATS", "copy_lines", "detect_format", "file_sha256", "read_reports"]
+
+_HASH_BLOCK = 1 << 20
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
 
 #: The formats :func:`read_reports` knows.
 FORMATS: tuple[str, ...] = ("dmf", "csv", "parquet")

@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -33,16 +32,15 @@ from vitalstat.domain.integrity import (
 from vitalstat.domain.records import RecordStatus
 from vitalstat.domain.reports import Source, SourceKind
 from vitalstat.errors import BadLinesError, LineProblem, ValidationError
-from vitalstat.formats import copy_lines, detect_format, read_reports
+from vitalstat.formats import copy_lines, detect_format, file_sha256, read_reports
 from vitalstat.services.holds import assess, save_assessed
 from vitalstat.services.pipeline import read_ahead
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
-__all__ = ["MAX_PROBLEMS_SHOWN", "IngestResult", "file_sha256", "ingest_file"]
+__all__ = ["MAX_PROBLEMS_SHOWN", "IngestResult", "ingest_file"]
 
 MAX_PROBLEMS_SHOWN = 20
-_HASH_BLOCK = 1 << 20
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 
@@ -70,13 +68,6 @@ class IngestResult:
     def changed_nothing(self) -> bool:
         return self.already_ingested or (self.reports_new == 0 and self.records_changed == 0)
 
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def ingest_file(

@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
+from vitalstat.domain.policy import DEFAULT_EMBARGO, EmbargoRule, release_filter
 from vitalstat.domain.records import RecordStatus
 from vitalstat.errors import ConfigError, NotFoundError, ValidationError
+from vitalstat.formats import file_sha256
 from vitalstat.match import (
     PROFILES,
     Profile,
@@ -30,9 +34,11 @@ from vitalstat.match import (
     write_results,
 )
 from vitalstat.match.files import file_format
-from vitalstat.services.ingest import file_sha256
+from vitalstat.services.record_filter import admitted
 from vitalstat.services.releases import Release, get_release, latest_release
+from vitalstat.services.subscribers import get_subscriber
 from vitalstat.store import Store
+from vitalstat.store.repo import RECORD_ARROW_SCHEMA
 
 if TYPE_CHECKING:
     from vitalstat.match.train import TrainReport
@@ -41,7 +47,9 @@ __all__ = ["Explanation", "MatchSummary", "explain_row", "reference_for", "run_m
            "train_on_registry"]
 
 
-def reference_for(store: Store, release_id: str | None) -> Reference:
+def reference_for(store: Store, release_id: str | None, *, subscriber: str | None = None,
+                  today: date | None = None,
+                  rule: EmbargoRule = DEFAULT_EMBARGO) -> Reference:
     """What to match against: release ``release_id``, else the latest release, else (before
     the first release) the current records.
 
@@ -49,6 +57,10 @@ def reference_for(store: Store, release_id: str | None) -> Reference:
     ever yield ``review``). Either way, records held, pending or withdrawn *now* yield
     ``review`` at most, even where a release lists them as published: a record withdrawn
     by a correction case since the release never gives ``match``.
+
+    For a ``subscriber``, the reference is cut down *before* matching to the records that
+    subscriber may receive today (``domain.policy``, the same decision as its deliveries):
+    a record it may not have can never be matched, reviewed or counted for it.
     """
     store.check_schema()
     if release_id is not None:
@@ -62,14 +74,25 @@ def reference_for(store: Store, release_id: str | None) -> Reference:
         release = latest_release(store)
     with store.transaction(write=False) as tx:
         held = frozenset(tx.unpublished_ssns())
-        if release is not None:
+        if release is not None and subscriber is None:
             return Reference(f"release {release.id}", parquet=release.records_parquet,
                              held_now=held)
-        batches = list(tx.record_batches(statuses=[RecordStatus.PUBLISHED, RecordStatus.HELD]))
-    if not batches:
+        if release is not None:
+            table = pq.read_table(release.records_parquet)
+            label = f"release {release.id}"
+        else:
+            table = pa.Table.from_batches(
+                list(tx.record_batches(statuses=[RecordStatus.PUBLISHED, RecordStatus.HELD])),
+                schema=RECORD_ARROW_SCHEMA)
+            label = "current published records"
+    if subscriber is not None:
+        sub = get_subscriber(store, subscriber)
+        allowed = release_filter(sub.standing, today or date.today(), rule)
+        table = table.filter(pa.array(admitted(table, allowed)))
+        label += f", as {sub.name} may receive it"
+    elif table.num_rows == 0:
         raise NotFoundError("the registry has no published records to match against")
-    return Reference("current published records", table=pa.Table.from_batches(batches),
-                     held_now=held)
+    return Reference(label, table=table, held_now=held)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +117,9 @@ def _profile(name: str) -> Profile:
 
 def run_match(store: Store, input_path: Path, output_path: Path, *, actor: str,
               release_id: str | None = None, engine: str = "duckdb",
-              profile: str = "insurer", model_path: Path | None = None) -> MatchSummary:
+              profile: str = "insurer", model_path: Path | None = None,
+              subscriber: str | None = None, rule: EmbargoRule = DEFAULT_EMBARGO
+              ) -> MatchSummary:
     """Decide every row of ``input_path`` into ``output_path``; record a ``match.run``."""
     if engine not in ("duckdb", "spark"):
         raise ConfigError(f"unknown engine {engine!r} (duckdb or spark)")
@@ -103,7 +128,7 @@ def run_match(store: Store, input_path: Path, output_path: Path, *, actor: str,
     start = time.perf_counter()
     table = read_input(input_path)
     model = load_model(model_path)
-    ref = reference_for(store, release_id)
+    ref = reference_for(store, release_id, subscriber=subscriber, rule=rule)
     run = match_rows(table, ref, model=model, profile=prof,
                      engine="spark" if engine == "spark" else "duckdb")
     write_results(output_path, table.column("id"), run.rows, model=model, profile=prof)
@@ -111,6 +136,7 @@ def run_match(store: Store, input_path: Path, output_path: Path, *, actor: str,
     detail = {"input": input_path.name, "input_sha256": file_sha256(input_path),
               "output": str(output_path.resolve()), "rows": table.num_rows,
               "counts": run.counts, "reference": ref.label, "release": release_id,
+              "subscriber": subscriber,
               "profile": prof.name, "engine": engine,
               "model": model.trained.get("how", ""), "seconds": seconds}
     with store.transaction() as tx:

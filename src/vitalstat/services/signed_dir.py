@@ -24,7 +24,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from vitalstat.errors import ChecksumError, NotFoundError, SignatureError, ValidationError
-from vitalstat.formats import minisign
+from vitalstat.formats import file_sha256, minisign
 
 __all__ = [
     "MANIFEST",
@@ -41,7 +41,6 @@ __all__ = [
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.minisig"
-_BLOCK = 4 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +55,10 @@ class FileEntry:
                 "sha256": self.sha256}
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def file_entry(path: Path, records: int, sha256: str | None = None) -> FileEntry:
     """The manifest entry for ``path`` (hashing it unless ``sha256`` is known)."""
-    return FileEntry(path.name, path.stat().st_size, records, sha256 or sha256_file(path))
+    return FileEntry(path.name, path.stat().st_size, records, sha256 or file_sha256(path))
 
 
 def fsync_file(path: Path) -> None:
@@ -199,7 +191,7 @@ def verify_dir(directory: Path, keys: dict[str, minisign.PublicKey]) -> VerifyRe
         if size != entry.bytes:
             raise ChecksumError(f"{path}: {size} bytes, manifest says {entry.bytes}",
                                 field="bytes")
-        if sha256_file(path) != entry.sha256:
+        if file_sha256(path) != entry.sha256:
             raise ChecksumError(f"{path}: SHA-256 differs from the manifest", field="sha256")
         count = _record_count(path)
         if count != entry.records:
