@@ -19,7 +19,8 @@ ENTRY = DmfEntry(" ", "501234567", "DOE", "", "JANE", "", "", PartialDate(2015, 
 
 
 def test_public_api() -> None:
-    assert formats.__all__ == ["FORMATS", "copy_lines", "detect_format", "read_reports"]
+    assert formats.__all__ == ["FORMATS", "copy_lines", "detect_format", "file_sha256",
+                               "read_reports"]
     for module in (formats, dmf, tabular):
         assert all(hasattr(module, name) for name in module.__all__)
 
@@ -69,3 +70,12 @@ def test_unknown_format_is_refused_before_reading(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as info:
         read_reports(tmp_path / "missing.xlsx", "xlsx")
     assert info.value.field == "format"
+
+
+def test_file_sha256_is_the_digest_of_the_bytes(tmp_path: Path) -> None:
+    import hashlib
+
+    path = tmp_path / "f.bin"
+    data = bytes(range(256)) * 9000  # more than one 1 MiB block
+    path.write_bytes(data)
+    assert formats.file_sha256(path) == hashlib.sha256(data).hexdigest()
