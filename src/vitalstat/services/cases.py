@@ -14,14 +14,16 @@ new status and their events. The state machine itself is ``domain.cases``.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import html
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from vitalstat.domain import cases as domain
 from vitalstat.domain.cases import Case, CaseKind, CaseState, EvidenceType, OpenedBy, Outcome
@@ -51,6 +53,9 @@ __all__ = [
     "show_case",
     "verify_letter",
 ]
+
+
+E = TypeVar("E", bound=enum.Enum)
 
 
 def case_number(case_id: int) -> str:
@@ -141,10 +146,10 @@ def open_case(store: Store, *, ssn: str, kind: str, opened_by: str, contact: str
         tx.append_event(actor=actor, kind="case.opened", subject=f"case:{number}",
                         detail={"ssn": norm, "kind": case_kind.value, "by": by.value}, at=now)
         _redecide(tx, norm, actor=actor, now=now, rules=rules, cause={"case": number})
-        return _to_case(tx, tx.case_row(case_id) or {})
+        return _load(tx, number)[1]
 
 
-def _enum(cls: Any, value: str, field: str) -> Any:
+def _enum(cls: type[E], value: str, field: str) -> E:
     try:
         return cls(value)
     except ValueError:
@@ -224,12 +229,12 @@ def refuse_case(store: Store, number: str, *, actor: str, reason: str, cases_dir
 
 
 def _step(store: Store, number: str, *, actor: str, cases_dir: Path, rules: IntegrityRules,
-          step: Any) -> CaseView:
+          step: Callable[[Case, datetime], Case]) -> CaseView:
     store.check_schema()
     now = utc_now()
     with store.transaction() as tx:
         case_id, case = _load(tx, number)
-        after: Case = step(case, datetime.fromisoformat(now))
+        after = step(case, datetime.fromisoformat(now))
         _save(tx, case_id, case, after, now)
         tx.append_event(actor=actor, kind=f"case.{after.state.value}",
                         subject=f"case:{case.number}",
