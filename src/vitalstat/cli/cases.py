@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ import typer
 from vitalstat.cli.common import ActorOption, DbOption, app, errors, open_store, out
 from vitalstat.config import Settings, cases_dir, default_actor
 from vitalstat.domain.cases import CaseKind, EvidenceType, OpenedBy
+from vitalstat.domain.identity import parse_day
 from vitalstat.errors import ValidationError
 from vitalstat.services import cases as svc
 
@@ -79,13 +79,7 @@ def evidence(
 ) -> None:
     """File evidence with a case."""
     with errors():
-        seen = None
-        if alive_on is not None:
-            try:
-                seen = date.fromisoformat(alive_on)
-            except ValueError:
-                raise ValidationError(f"{alive_on!r} is not a date (YYYY-MM-DD)",
-                                      field="alive-on") from None
+        seen = parse_day(alive_on, "alive-on")
         updated = svc.add_evidence(open_store(db), number, file, evidence_type=evidence_type,
                                    actor=default_actor(actor), cases_dir=cases_dir(folder),
                                    alive_on=seen, rules=Settings.from_env().integrity)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from vitalstat.cli.common import ActorOption, DbOption, app, errors, open_store, out
 from vitalstat.config import default_actor, embargo_rule, keys_dir, releases_dir
+from vitalstat.domain.identity import parse_day
 from vitalstat.services import keys as signing
 from vitalstat.services.distribution import deliver as deliver_to
 from vitalstat.services.distribution import export_release
@@ -19,7 +20,6 @@ from vitalstat.services.subscribers import (
     Subscriber,
     add_subscriber,
     list_subscribers,
-    parse_day,
     resume_subscriber,
     suspend_subscriber,
     update_subscriber,
@@ -152,6 +152,15 @@ def _describe(sub: Subscriber) -> str:
     return ", ".join(parts)
 
 
+def _papers(certified_until: str | None, agreement: str | None, start: str | None,
+            end: str | None) -> dict[str, Any]:
+    """The certification and agreement options, parsed (add and update share them)."""
+    return {"certified_until": parse_day(certified_until, "certified_until"),
+            "agreement_id": agreement,
+            "agreement_start": parse_day(start, "agreement_start"),
+            "agreement_end": parse_day(end, "agreement_end")}
+
+
 @subscriber_app.command("add")
 def subscriber_add(
     name: Annotated[str, typer.Argument(help="Subscriber name")],
@@ -167,10 +176,7 @@ def subscriber_add(
     with errors():
         sub = add_subscriber(
             open_store(db), name, tier=tier, actor=default_actor(actor),
-            certified_until=parse_day(certified_until, "certified_until"),
-            agreement_id=agreement,
-            agreement_start=parse_day(agreement_start, "agreement_start"),
-            agreement_end=parse_day(agreement_end, "agreement_end"))
+            **_papers(certified_until, agreement, agreement_start, agreement_end))
         out.print(f"subscriber {sub.name}: {_describe(sub)}")
 
 
@@ -190,10 +196,7 @@ def subscriber_update(
     with errors():
         sub = update_subscriber(
             open_store(db), name, tier=tier, actor=default_actor(actor),
-            certified_until=parse_day(certified_until, "certified_until"),
-            agreement_id=agreement,
-            agreement_start=parse_day(agreement_start, "agreement_start"),
-            agreement_end=parse_day(agreement_end, "agreement_end"))
+            **_papers(certified_until, agreement, agreement_start, agreement_end))
         out.print(f"subscriber {sub.name}: {_describe(sub)}")
 
 

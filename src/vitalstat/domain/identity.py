@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
-from vitalstat.errors import InvalidDate, InvalidName, InvalidSSN
+from vitalstat.errors import InvalidDate, InvalidName, InvalidSSN, ValidationError
 
 __all__ = [
     "SUFFIXES",
@@ -23,6 +24,7 @@ __all__ = [
     "PersonName",
     "normalize_name",
     "normalize_ssn",
+    "parse_day",
     "split_suffix",
     "ssn_problem",
 ]
@@ -253,3 +255,13 @@ def _date_problem(year: int, month: int, day: int) -> str | None:
     if not 0 <= day <= _days_in_month(year, month):
         return f"day {day} does not exist in {year:04d}-{month:02d}"
     return None
+
+
+def parse_day(text: str | None, field: str) -> date | None:
+    """A full calendar day given as ``YYYY-MM-DD`` (a command's option); blank -> None."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None

@@ -14,7 +14,6 @@ new status and their events. The state machine itself is ``domain.cases``.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import html
 import os
@@ -23,14 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from vitalstat.domain import cases as domain
 from vitalstat.domain.cases import Case, CaseKind, CaseState, EvidenceType, OpenedBy, Outcome
 from vitalstat.domain.identity import normalize_ssn
 from vitalstat.domain.integrity import IntegrityRules, withdrawn
 from vitalstat.errors import NotFoundError, ValidationError
-from vitalstat.services.holds import Assessed, assess, save_assessed
+from vitalstat.services.holds import Assessed, assess, parse_choice, save_assessed
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
@@ -53,9 +52,6 @@ __all__ = [
     "show_case",
     "verify_letter",
 ]
-
-
-E = TypeVar("E", bound=enum.Enum)
 
 
 def case_number(case_id: int) -> str:
@@ -126,7 +122,7 @@ def open_case(store: Store, *, ssn: str, kind: str, opened_by: str, contact: str
               rules: IntegrityRules) -> Case:
     """Open a case and hold the record at once. The SSN must be on the registry."""
     norm = normalize_ssn(ssn)
-    case_kind, by = _enum(CaseKind, kind, "kind"), _enum(OpenedBy, opened_by, "by")
+    case_kind, by = parse_choice(CaseKind, kind, "kind"), parse_choice(OpenedBy, opened_by, "by")
     store.check_schema()
     now = utc_now()
     with store.transaction() as tx:
@@ -149,19 +145,13 @@ def open_case(store: Store, *, ssn: str, kind: str, opened_by: str, contact: str
         return _load(tx, number)[1]
 
 
-def _enum(cls: type[E], value: str, field: str) -> E:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in cls)
-        raise ValidationError(f"{value!r} is not one of: {allowed}", field=field) from None
 
 
 def add_evidence(store: Store, number: str, file: Path, *, evidence_type: str, actor: str,
                  cases_dir: Path, alive_on: date | None = None,
                  rules: IntegrityRules) -> Case:
     """File evidence with a case; the bytes are kept under ``cases_dir/evidence`` by hash."""
-    kind = _enum(EvidenceType, evidence_type, "type")
+    kind = parse_choice(EvidenceType, evidence_type, "type")
     if not file.is_file():
         raise ValidationError(f"{file}: no such file", field="file")
     if alive_on is not None and kind is not EvidenceType.EVIDENCE_OF_LIFE:
@@ -207,7 +197,7 @@ def _keep(folder: Path, digest: str, data: bytes) -> None:
 def decide_case(store: Store, number: str, outcome: str, *, reason: str, actor: str,
                 cases_dir: Path, rules: IntegrityRules) -> CaseView:
     """Decide (or, under the two-person rule, propose) reinstatement or rejection."""
-    result = _enum(Outcome, outcome, "outcome")
+    result = parse_choice(Outcome, outcome, "outcome")
     return _step(store, number, actor=actor, cases_dir=cases_dir, rules=rules,
                  step=lambda case, at: domain.decide(case, result, reason=reason,
                                                      actor=actor, at=at))
@@ -273,7 +263,7 @@ def show_case(store: Store, number: str) -> CaseView:
 def list_cases(store: Store, *, state: str | None = None, ssn: str | None = None,
                limit: int = 100) -> list[CaseView]:
     if state is not None:
-        _enum(CaseState, state, "state")
+        parse_choice(CaseState, state, "state")
     norm = normalize_ssn(ssn) if ssn else None
     store.check_schema()
     with store.transaction(write=False) as tx:

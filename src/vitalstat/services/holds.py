@@ -8,10 +8,11 @@ record, in the caller's transaction.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from vitalstat.domain.consolidate import consolidate, effective_reports, versioned
 from vitalstat.domain.identity import normalize_ssn
@@ -31,7 +32,9 @@ from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
 __all__ = ["Assessed", "HoldDecision", "assess", "decide_hold", "evidence_for",
-           "held_records", "recheck_pending", "save_assessed"]
+           "held_records", "parse_choice", "recheck_pending", "save_assessed"]
+
+E = TypeVar("E", bound=enum.Enum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +122,23 @@ def recheck_pending(store: Store, *, actor: str, today: date,
     return changed
 
 
-def held_records(store: Store, *, reason: ReviewReason | None = None,
+def parse_choice(cls: type[E], value: str, field: str) -> E:
+    """``value`` as a member of the enum ``cls``, or an error listing the choices."""
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in cls)
+        raise ValidationError(f"{value!r} is not one of: {allowed}", field=field) from None
+
+
+def held_records(store: Store, *, reason: str | None = None,
                  limit: int = 100) -> list[DeathRecord]:
-    """The work queue: held and pending records, oldest change first."""
+    """The work queue: held and pending records (optionally for one reason code), oldest
+    change first."""
+    code = parse_choice(ReviewReason, reason, "reason") if reason is not None else None
     store.check_schema()
     with store.transaction(write=False) as tx:
-        return tx.waiting_records(reason=reason, limit=limit)
+        return tx.waiting_records(reason=code, limit=limit)
 
 
 @dataclass(frozen=True, slots=True)

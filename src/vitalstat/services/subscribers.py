@@ -16,7 +16,6 @@ __all__ = [
     "add_subscriber",
     "get_subscriber",
     "list_subscribers",
-    "parse_day",
     "resume_subscriber",
     "suspend_subscriber",
     "update_subscriber",
@@ -45,13 +44,6 @@ class Subscriber:
             agreement=agreement, suspended=bool(row["suspended"])), row["created_at"])
 
 
-def parse_day(text: str | None, field: str) -> date | None:
-    if text is None or not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationError(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
 
 
 def _check(name: str, standing: Standing) -> None:
