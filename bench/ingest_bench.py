@@ -21,8 +21,10 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from vitalstat.services.ingest import ingest_file
+from vitalstat.services.sources import register_source
 from vitalstat.store import Store
 store = Store.open(sys.argv[1]); store.migrate()
+register_source(store, kind="legacy-dmf", source_id="bench", actor="bench")
 t = time.perf_counter()
 r = ingest_file(store, Path(sys.argv[2]), source_kind="legacy-dmf", source_id="bench",
                 actor="bench")

@@ -64,13 +64,19 @@ print(json.dumps({"seconds": time.perf_counter() - t, "records": r.records,
 """
 
 INGEST = PRELUDE + """
+from vitalstat.errors import ConflictError
 from vitalstat.services.ingest import ingest_file
+from vitalstat.services.sources import register_source
 from vitalstat.store import Store
 store = Store.open(sys.argv[1])
 t = time.perf_counter()
 done = []
 for spec in sys.argv[2:]:
     path, kind, sid = spec.split("|")
+    try:
+        register_source(store, kind=kind, source_id=sid, actor="bench")
+    except ConflictError:
+        pass  # registered by an earlier step
     r = ingest_file(store, Path(path), source_kind=kind, source_id=sid, actor="bench")
     done.append({"file": Path(path).name, "new": r.reports_new, "created": r.records_created,
                  "changed": r.records_changed})

@@ -30,9 +30,16 @@ fi
 
 # The synthetic files bring each source's reports of years at once; a daily feed that
 # size would rightly trip the surge and batch-flag rules and hold whole batches, so the
-# demo raises those two ceilings (the other integrity rules apply as they are).
-export VITALSTAT_SURGE_CEILING="${VITALSTAT_SURGE_CEILING:-100000}"
+# demo registers its sources with a high daily ceiling and raises the batch-flag limit
+# (the other integrity rules apply as they are).
 export VITALSTAT_BATCH_FLAG_LIMIT="${VITALSTAT_BATCH_FLAG_LIMIT:-10000}"
+log "registering the sources (only registered sources may report deaths)"
+registered="$("$vs" source list)"
+tail -n +2 "$data/manifest.tsv" | while IFS=$'\t' read -r _file _fmt kind sid; do
+  if ! grep -qF "$kind/$sid " <<<"$registered"; then
+    "$vs" source register "$kind" "$sid" --surge-ceiling 100000 --note "demo source"
+  fi
+done
 log "ingesting every source's file"
 tail -n +2 "$data/manifest.tsv" | while IFS=$'\t' read -r file fmt kind sid; do
   "$vs" ingest "$data/$file" --format "$fmt" --source-kind "$kind" --source-id "$sid"

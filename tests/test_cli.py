@@ -29,6 +29,16 @@ def test_init_ingest_show_stats(tmp_path: Path, env: dict[str, str]) -> None:
     path = tmp_path / "family.csv"
     path.write_text("ssn,last_name,first_name,date_of_death,reporter_name,reporter_relationship\n"
                     "123-45-6789,Smith,Ann,2020-05,Bob Smith,son\n")
+    refused = run(env, "ingest", str(path), "--source-kind", "family", "--source-id", "fam-7")
+    assert refused.exit_code == 1 and "error [unregistered-source]" in refused.output
+    assert "vitalstat source register family fam-7" in refused.output
+    registered = run(env, "source", "register", "family", "fam-7", "--surge-ceiling", "50",
+                     "--note", "test family desk")
+    assert registered.exit_code == 0 and "ceiling 50" in registered.output
+    assert run(env, "source", "register", "family", "fam-7").exit_code == 1
+    assert "error [not-found]" in run(env, "source", "set-ceiling", "family", "x", "9").output
+    assert "now 5000 (the default)" in run(env, "source", "set-ceiling", "family", "fam-7",
+                                           "default").output
     result = run(env, "ingest", str(path), "--source-kind", "family", "--source-id", "fam-7")
     assert result.exit_code == 0, result.output
     assert "1 new reports" in result.output and "1 records created" in result.output
@@ -57,6 +67,7 @@ def test_errors_are_one_line_with_a_code_and_exit_1(tmp_path: Path, env: dict[st
     run(env, "init")
     bad = tmp_path / "bad.csv"
     bad.write_text("ssn,last_name,date_of_death\n123456789,Smith,2020-13-01\n")
+    run(env, "source", "register", "family", "f")
     result = run(env, "ingest", str(bad), "--source-kind", "family", "--source-id", "f")
     assert result.exit_code == 1
     assert "error [bad-lines]" in result.output and "bad.csv:2: date_of_death" in result.output
@@ -94,6 +105,7 @@ def test_a_case_from_open_to_letter_and_a_two_person_release(tmp_path: Path,
     path.write_text("ssn,last_name,first_name,date_of_death,date_of_birth,proof\n"
                     "123-45-6789,Smith,Ann,2020-05-01,1950-01-01,V\n"
                     "223-45-6789,Lee,Bo,2020-05-01,1900-01-01,V\n")
+    run(env, "source", "register", "funeral-home", "fh-1")
     assert run(env, "ingest", str(path), "--source-kind", "funeral-home",
                "--source-id", "fh-1").exit_code == 0
     opened = run(env, "case", "open", "--ssn", "123-45-6789", "--kind", "erroneous-death",
@@ -118,7 +130,8 @@ def test_a_case_from_open_to_letter_and_a_two_person_release(tmp_path: Path,
     assert first.exit_code == 0 and "needs a second" in first.output
     same = runner.invoke(app, ["holds", "release", "223456789", "--reason", "seen"],
                          env={**env, "VITALSTAT_USER": "cw1"})
-    assert same.exit_code == 1 and "error [refused]" in same.output
+    assert same.exit_code == 1 and "error [self-approval]" in same.output
+    assert "attempt.refused" in run(env, "show", "223456789").output  # and audited
     second = runner.invoke(app, ["holds", "release", "223456789", "--reason", "ok"],
                            env={**env, "VITALSTAT_USER": "cw2"})
     assert second.exit_code == 0 and "now published" in second.output
@@ -128,3 +141,32 @@ def test_a_case_from_open_to_letter_and_a_two_person_release(tmp_path: Path,
     assert run(env, "stats", "bogus").exit_code == 1
     shown = run(env, "holds", "show", "223456789").output
     assert "status: published" in shown and "cw1: hold.release-proposed" in shown
+
+
+def test_a_bulk_release_by_two_users_from_the_command_line(tmp_path: Path,
+                                                           env: dict[str, str]) -> None:
+    run(env, "init")
+    run(env, "source", "register", "funeral-home", "fh-2", "--surge-ceiling", "1")
+    listed = run(env, "source", "list")
+    assert "funeral-home/fh-2" in listed.output and "1" in listed.output
+    path = tmp_path / "fh.csv"
+    path.write_text("ssn,last_name,first_name,date_of_death,proof\n"
+                    "123-45-6789,Smith,Ann,2020-05-01,V\n223-45-6789,Lee,Bo,2020-05-01,V\n")
+    ingested = run(env, "ingest", str(path), "--source-kind", "funeral-home",
+                   "--source-id", "fh-2")
+    assert "the whole batch is held" in ingested.output and "source-surge" in ingested.output
+    proposed = run(env, "holds", "bulk", "propose", "release", "--batch", "1", "--reason",
+                   "a genuine catch-up file")
+    assert proposed.exit_code == 0 and "B-000001: release of 2 records" in proposed.output
+    own = run(env, "holds", "bulk", "approve", "B-000001")
+    assert own.exit_code == 1 and "error [self-approval]" in own.output
+    approved = runner.invoke(app, ["holds", "bulk", "approve", "B-000001"],
+                             env={**env, "VITALSTAT_USER": "dora"})
+    assert approved.exit_code == 0 and "outcome: 2 published" in approved.output
+    shown = run(env, "holds", "bulk", "show", "B-000001")
+    assert "123456789  published" in shown.output and "applied by dora" in shown.output
+    assert "B-000001" in run(env, "holds", "bulk", "list", "--state", "applied").output
+    assert "no held or pending record" in run(env, "holds", "bulk", "propose", "reject",
+                                              "--code", "source-surge", "--reason",
+                                              "x").output
+    assert run(env, "holds", "bulk", "refuse", "B-000001", "--reason", "late").exit_code == 1

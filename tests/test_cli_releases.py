@@ -30,6 +30,7 @@ def test_release_subscriber_and_delivery_commands(tmp_path: Path, env: dict[str,
     path = tmp_path / "family.csv"
     path.write_text("ssn,last_name,first_name,date_of_death,proof\n"
                     "123-45-6789,Smith,Ann,1999-05-01,V\n223-45-6789,Jones,Bo,2025-01-02,V\n")
+    run(env, "source", "register", "family", "fam-7")
     run(env, "ingest", str(path), "--source-kind", "family", "--source-id", "fam-7")
     assert "release keygen" in run(env, "release", "build", code=1)
     assert "signing key" in run(env, "release", "keygen")

@@ -15,7 +15,9 @@ map codes to exit statuses or HTTP statuses in exactly one place each.
     │   ├── SignatureError              bad-signature  (a signature or key does not check)
     │   └── ChecksumError               bad-checksum   (a file differs from its manifest)
     ├── RefusedError                    refused
-    │   └── AnonymousReportError        anonymous-report
+    │   ├── AnonymousReportError        anonymous-report
+    │   ├── UnregisteredSourceError     unregistered-source
+    │   └── SelfApprovalError           self-approval  (the two-person rule)
     ├── NotFoundError                   not-found
     ├── ConflictError                   conflict
     └── StoreError                      store          (driver errors, translated)
@@ -47,9 +49,11 @@ __all__ = [
     "NotFoundError",
     "RefusedError",
     "SchemaOutOfDateError",
+    "SelfApprovalError",
     "SignatureError",
     "StoreError",
     "StoreUnavailableError",
+    "UnregisteredSourceError",
     "ValidationError",
     "VitalstatError",
 ]
@@ -145,6 +149,18 @@ class RefusedError(VitalstatError):
 
 class AnonymousReportError(RefusedError):
     code = "anonymous-report"
+
+
+class UnregisteredSourceError(RefusedError):
+    """Reports from a source nobody registered (``vitalstat source register``)."""
+
+    code = "unregistered-source"
+
+
+class SelfApprovalError(RefusedError):
+    """The proposer of a two-person change tried to approve it too."""
+
+    code = "self-approval"
 
 
 class NotFoundError(VitalstatError):

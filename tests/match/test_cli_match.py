@@ -35,6 +35,8 @@ def env(tmp_path: Path, fixture_dir: Path) -> dict[str, str]:
         for rec in csv.DictReader(src):  # verified: no grace period to wait out
             w.writerow((rec["ssn"], rec["first_name"], rec["middle_name"], rec["last_name"],
                         rec["date_of_birth"], rec["date_of_death"], "Pat Doe", "child", "V"))
+    run(e, "source", "register", "family", "f1")
+    run(e, "source", "register", "funeral-home", "h")
     result = run(e, "ingest", str(reports), "--source-kind", "family", "--source-id", "f1")
     assert result.exit_code == 0, result.output
     # A second source disagreeing on a date of death puts that record on hold.

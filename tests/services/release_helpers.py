@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+from registered import ensure_source
 from vitalstat.services.ingest import ingest_file
 from vitalstat.store import Store
 
@@ -21,6 +22,7 @@ def ingest_rows(store: Store, tmp: Path, rows: list[tuple[str, ...]], *,
         ssn, last, first, dod, *rest = r
         lines.append(f"{rest[0] if rest else 'A'},{ssn},{last},{first},{dod},V")
     path.write_text("\n".join(lines) + "\n")
+    ensure_source(store, kind, source_id)
     ingest_file(store, path, source_kind=kind, source_id=source_id, actor="tester")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from registered import ensure_source
 from vitalstat.domain.cases import CaseState
 from vitalstat.domain.integrity import IntegrityRules
 from vitalstat.domain.records import RecordStatus, ReviewReason
@@ -25,6 +26,7 @@ SSN = "123456789"
 def ingest(store: Store, tmp: Path, name: str, line: str, kind: str = "funeral-home") -> None:
     path = tmp / name
     path.write_text(HEADER + line + "\n", encoding="utf-8")
+    ensure_source(store, kind, f"{kind}-1")
     ingest_file(store, path, source_kind=kind, source_id=f"{kind}-1", actor="clerk")
 
 
@@ -82,7 +84,9 @@ def test_a_wrongly_listed_person_is_reinstated_and_gets_a_checkable_letter(
     assert steps == ["opened", "evidence", "decided", "notified"]
     with store.transaction(write=False) as tx:
         kinds = [e["kind"] for e in tx.events() if e["subject"] == "case:C-000001"]
-    assert kinds == ["case.opened", "case.evidence", "case.reinstated", "case.closed"]
+    # the decision tried before any evidence was refused, and that is on the log too
+    assert kinds == ["case.opened", "attempt.refused", "case.evidence", "case.reinstated",
+                     "case.closed"]
     stats = svc.correction_stats(store)
     assert stats.closed == 1 and stats.recipients == {"C-000001": 0}
     assert stats.median_days is not None and stats.median_days < 1

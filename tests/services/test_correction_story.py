@@ -8,6 +8,7 @@ import csv
 from datetime import date
 from pathlib import Path
 
+from registered import ensure_source
 from vitalstat.domain.cases import CaseState
 from vitalstat.domain.integrity import IntegrityRules
 from vitalstat.domain.records import RecordStatus
@@ -33,6 +34,7 @@ def test_wrongly_listed_matched_reinstated_and_the_bank_is_told(store: Store,
         "ssn,last_name,first_name,middle_name,date_of_death,date_of_birth,proof,reporter_name\n"
         f"{ANN},Smith,Ann,Marie,2025-10-02,1950-04-11,V,J. Doe\n"
         "223456789,Jones,Robert,Lee,2025-09-14,1938-02-20,P,J. Doe\n")
+    ensure_source(store, "funeral-home", "fh-9")
     ingest_file(store, reports, source_kind="funeral-home", source_id="fh-9", actor="clerk")
 
     def release() -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from registered import ensure_source
 from vitalstat.formats import file_sha256
 from vitalstat.services.ingest import ingest_file
 from vitalstat.store import Store
@@ -57,6 +58,7 @@ def test_sigkill_loses_no_acknowledged_report(tmp_path: Path, round_no: int) -> 
     url = f"sqlite:///{tmp_path / 'crash.db'}"
     store = Store.open(url)
     store.migrate()
+    ensure_source(store, "funeral-home", "fh-crash")
     files = make_files(tmp_path)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     child = subprocess.Popen([sys.executable, "-c", CHILD, url, *map(str, files)],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from registered import ensure_source
 from vitalstat.domain.integrity import IntegrityRules
 from vitalstat.domain.records import RecordStatus, ReviewReason
 from vitalstat.services.holds import held_records, recheck_pending
@@ -20,6 +21,7 @@ def ingest(store: Store, tmp_path: Path, name: str, *lines: str, kind: str = "fu
            rules: IntegrityRules | None = None):
     path = tmp_path / name
     path.write_text(HEADER + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    ensure_source(store, kind, "src-1")
     return ingest_file(store, path, source_kind=kind, source_id="src-1", actor="tester",
                        rules=rules)
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from registered import ensure_source
 from vitalstat.domain.consolidate import consolidate, effective_reports
 from vitalstat.domain.integrity import Evidence, apply_holds, record_holds
 from vitalstat.domain.records import RecordStatus, ReviewReason
@@ -27,6 +28,7 @@ def csv(tmp_path: Path, name: str, *lines: str) -> Path:
 
 
 def ingest(store: Store, path: Path, kind: str = "funeral-home", sid: str = "fh-1", **kw):
+    ensure_source(store, kind, sid)
     return ingest_file(store, path, source_kind=kind, source_id=sid, actor="tester", **kw)
 
 

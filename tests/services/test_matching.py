@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registered import ensure_source
 from vitalstat.domain.identity import PartialDate, PersonName
 from vitalstat.domain.records import DeathRecord, RecordStatus
 from vitalstat.domain.reports import ProofLevel
@@ -51,6 +52,7 @@ def test_a_subscriber_is_matched_only_against_what_it_may_receive(store, tmp_pat
                        ("funeral-home", "323456789,Brown,Cy,2001-03-04,1932-03-03,V")]:
         path = tmp_path / f"{line[:3]}.csv"
         path.write_text(header + line + "\n")
+        ensure_source(store, kind, "s")
         ingest_file(store, path, source_kind=kind, source_id="s", actor="clerk")
     build_release(store, actor="b", releases=tmp_path / "rel", keys=tmp_path / "keys")
     add_subscriber(store, "open-co", tier="open", actor="clerk")

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from release_helpers import ssn
 
+from registered import ensure_source
 from vitalstat.domain.policy import Agreement, RecordFacts, Standing, Tier, may_receive
 from vitalstat.errors import RefusedError
 from vitalstat.formats.dmf import parse_line
@@ -99,6 +100,7 @@ class Distribution(RuleBasedStateMachine):
         path.write_text("action,ssn,last_name,first_name,date_of_death,source_report_id,"
                         f"proof\n{action},{ssn(person)},Name{person},First,{dod},"
                         f"{self.files},V\n")
+        ensure_source(self.store, kind, SOURCES[kind])
         ingest_file(self.store, path, source_kind=kind, source_id=SOURCES[kind], actor="loader")
 
     @initialize(first=st.lists(st.tuples(st.integers(0, PEOPLE - 1),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from registered import ensure_source
 from vitalstat.services import keys as signing
 from vitalstat.services.ingest import ingest_file
 from vitalstat.services.releases import build_release, list_releases, verify_release
@@ -45,6 +46,8 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store.migrate()
     signing.generate_key(store, base / "keys", actor="keeper")
     write_dmf_full_file(base / "full.dmf", 40_000, seed=5)
+    ensure_source(store, "legacy-dmf", "old")
+    ensure_source(store, "funeral-home", "fh")
     ingest_file(store, base / "full.dmf", source_kind="legacy-dmf", source_id="old",
                 actor="loader")
     build_release(store, actor="builder", releases=base / "releases", keys=base / "keys")

@@ -15,7 +15,12 @@ from vitalstat.domain.identity import PartialDate, PersonName
 from vitalstat.domain.integrity import IntegrityRules, lone_report_screen
 from vitalstat.domain.records import DeathRecord, RecordStatus, ReviewReason
 from vitalstat.domain.reports import ProofLevel, Source, SourceKind
-from vitalstat.errors import AppendOnlyViolation, SchemaOutOfDateError, StoreError
+from vitalstat.errors import (
+    AppendOnlyViolation,
+    ConflictError,
+    SchemaOutOfDateError,
+    StoreError,
+)
 from vitalstat.formats.rows import ReportRow, build_row
 from vitalstat.store import Store
 from vitalstat.store.repo import RECORD_ARROW_SCHEMA
@@ -38,7 +43,9 @@ def row(line: int, ssn: str, *, last: str = "SMITH", dod: str = "2020-05-17",
 def new_batch(store: Store, rows: list[ReportRow], source: Source = SRC,
               sha: str = "f" * 64) -> tuple[int, int]:
     with store.transaction() as tx:
-        spk = tx.source_pk(source, actor="tester")
+        found = tx.source_row(source)
+        spk = int(found["id"]) if found else tx.insert_source(
+            source, actor="tester", at="2026-11-01T00:00:00+00:00", surge_ceiling=None, note="")
         batch = tx.insert_batch(source_pk=spk, file_name="t.csv", file_sha256=sha, fmt="csv",
                                 received_at="2026-11-01T00:00:00+00:00", actor="tester")
         return batch, tx.insert_reports(batch, spk, rows)
@@ -70,12 +77,18 @@ def test_events_are_append_only(store: Store) -> None:
         assert [e["actor"] for e in tx.events()] == ["a"]
 
 
-def test_source_registration_is_once_and_evented(store: Store) -> None:
+def test_a_source_is_registered_once_with_its_ceiling(store: Store) -> None:
     with store.transaction() as tx:
-        first = tx.source_pk(SRC, actor="alice")
-        assert tx.source_pk(SRC, actor="bob") == first
-        kinds = [e["kind"] for e in tx.events()]
-    assert kinds == ["source.registered"]
+        assert tx.source_row(SRC) is None
+        pk = tx.insert_source(SRC, actor="alice", at="2026-11-01T00:00:00+00:00",
+                              surge_ceiling=7, note="a state office")
+        row = tx.source_row(SRC)
+        assert row is not None and row["id"] == pk and row["surge_ceiling"] == 7
+    with pytest.raises(ConflictError), store.transaction() as tx:
+        tx.insert_source(SRC, actor="bob", at="2026-11-02T00:00:00+00:00",
+                         surge_ceiling=None, note="")
+    with store.transaction(write=False) as tx:
+        assert [r["registered_by"] for r in tx.source_rows()] == ["alice"]
 
 
 def test_reports_are_deduplicated_per_source_by_payload_hash(store: Store) -> None:
@@ -95,7 +108,8 @@ def test_reports_are_deduplicated_per_source_by_payload_hash(store: Store) -> No
 
 def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction() as tx:
-        spk = tx.source_pk(SRC, actor="t")
+        spk = tx.insert_source(SRC, actor="t", at="2026-01-01T00:00:00+00:00",
+                               surge_ceiling=None, note="")
         batch = tx.insert_batch(source_pk=spk, file_name="x", file_sha256="a" * 64, fmt="dmf",
                                 received_at="2026-01-01T00:00:00+00:00", actor="t")
         tx.insert_reports(batch, spk, [row(1, "123456789")])

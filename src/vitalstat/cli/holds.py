@@ -11,7 +11,16 @@ from rich.table import Table
 from vitalstat.cli.common import ActorOption, DbOption, app, errors, open_store, out
 from vitalstat.cli.registry import show as show_record
 from vitalstat.config import Settings, default_actor
+from vitalstat.services.bulk import (
+    BulkAction,
+    approve_bulk,
+    list_bulk,
+    propose_bulk,
+    refuse_bulk,
+    show_bulk,
+)
 from vitalstat.services.holds import decide_hold, held_records, recheck_pending
+from vitalstat.store.repo import canonical_json
 
 __all__ = ["holds"]
 
@@ -97,3 +106,93 @@ def reject(
 def show(ssn: Annotated[str, typer.Argument(help="SSN")], db: DbOption = None) -> None:
     """One held record with its reasons, every supporting report and its history."""
     show_record(ssn, db)
+
+
+bulk = typer.Typer(help="Release or reject many held records at once (always two users).",
+                   no_args_is_help=True)
+holds.add_typer(bulk, name="bulk")
+
+
+def _print_bulk(item: BulkAction) -> None:
+    out.print(f"{item.number}: {item.action} of {item.size} records "
+              f"{canonical_json(item.selection)} — {item.state}")
+    out.print(f"  proposed by {item.proposed_by} on {item.proposed_at}: {item.note}")
+    if item.decided_by:
+        out.print(f"  {item.state} by {item.decided_by} on {item.decided_at}"
+                  + (f": {item.decision_note}" if item.decision_note else ""))
+    if item.state == "applied":
+        out.print("  outcome: " + ", ".join(f"{n} {o}" for o, n in item.tally().items()))
+
+
+@bulk.command("propose")
+def bulk_propose(
+    action: Annotated[str, typer.Argument(help="release or reject", show_default=False)],
+    batch: Annotated[int | None, typer.Option(
+        "--batch", help="The held records of this batch (the id ingest printed)")] = None,
+    code: Annotated[str | None, typer.Option(
+        "--code", help="The records held for this reason code")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the approver")] = "",
+    db: DbOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Propose a bulk release or reject; the selection is frozen for the approver."""
+    with errors():
+        item = propose_bulk(open_store(db), action, actor=default_actor(actor), note=reason,
+                            batch=batch, code=code)
+        _print_bulk(item)
+        out.print(f"a second, different user approves it: vitalstat holds bulk approve "
+                  f"{item.number}")
+
+
+@bulk.command("approve")
+def bulk_approve(
+    number: Annotated[str, typer.Argument(help="Bulk action number, e.g. B-000001")],
+    db: DbOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Approve and apply a proposed bulk action (not by its proposer)."""
+    with errors():
+        settings = Settings.from_env()
+        _print_bulk(approve_bulk(open_store(db), number, actor=default_actor(actor),
+                                 today=datetime.now(UTC).date(), rules=settings.integrity))
+
+
+@bulk.command("refuse")
+def bulk_refuse(
+    number: Annotated[str, typer.Argument(help="Bulk action number, e.g. B-000001")],
+    reason: Annotated[str, typer.Option("--reason", help="Why not")] = "",
+    db: DbOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Refuse (or withdraw) a proposed bulk action: nothing changes."""
+    with errors():
+        _print_bulk(refuse_bulk(open_store(db), number, actor=default_actor(actor),
+                                note=reason))
+
+
+@bulk.command("list")
+def bulk_list(
+    state: Annotated[str | None, typer.Option(
+        "--state", help="proposed, applied or refused")] = None,
+    db: DbOption = None,
+) -> None:
+    """Bulk actions, oldest first."""
+    with errors():
+        found = list_bulk(open_store(db), state=state)
+        if not found:
+            out.print("no bulk action")
+        for item in found:
+            _print_bulk(item)
+
+
+@bulk.command("show")
+def bulk_show(
+    number: Annotated[str, typer.Argument(help="Bulk action number, e.g. B-000001")],
+    db: DbOption = None,
+) -> None:
+    """One bulk action with every record it covers and what became of it."""
+    with errors():
+        item = show_bulk(open_store(db), number)
+        _print_bulk(item)
+        for ssn, outcome in item.outcomes.items():
+            out.print(f"  {ssn}  {outcome or 'waiting for approval'}")

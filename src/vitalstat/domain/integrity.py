@@ -40,7 +40,7 @@ from datetime import date, timedelta
 from vitalstat.domain.identity import PartialDate
 from vitalstat.domain.records import DeathRecord, RecordStatus, ReviewReason
 from vitalstat.domain.reports import VITAL_KINDS, DeathReport, ProofLevel, SourceKind
-from vitalstat.errors import RefusedError
+from vitalstat.errors import RefusedError, SelfApprovalError
 
 __all__ = [
     "BATCH_REASONS",
@@ -275,7 +275,7 @@ def check_second_person(proposed_by: str, approved_by: str) -> None:
     if not approver:
         raise RefusedError("an approval must name the approving user")
     if proposer == approver:
-        raise RefusedError(
+        raise SelfApprovalError(
             f"{approved_by!r} proposed this change and cannot also approve it: "
             "a second, different user must approve"
         )

@@ -30,6 +30,7 @@ from vitalstat.domain.identity import normalize_ssn
 from vitalstat.domain.integrity import IntegrityRules, withdrawn
 from vitalstat.errors import NotFoundError, ValidationError
 from vitalstat.services.holds import Assessed, assess, parse_choice, save_assessed
+from vitalstat.services.refusals import audited_refusals
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
@@ -222,7 +223,8 @@ def _step(store: Store, number: str, *, actor: str, cases_dir: Path, rules: Inte
           step: Callable[[Case, datetime], Case]) -> CaseView:
     store.check_schema()
     now = utc_now()
-    with store.transaction() as tx:
+    with audited_refusals(store, actor=actor, attempt="case-step", subject=f"case:{number}"), \
+            store.transaction() as tx:
         case_id, case = _load(tx, number)
         after = step(case, datetime.fromisoformat(now))
         _save(tx, case_id, case, after, now)

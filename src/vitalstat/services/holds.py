@@ -28,10 +28,12 @@ from vitalstat.domain.integrity import (
 from vitalstat.domain.records import DeathRecord, RecordStatus, ReviewReason
 from vitalstat.domain.reports import DeathReport
 from vitalstat.errors import ConflictError, NotFoundError, ValidationError
+from vitalstat.services.refusals import audited_refusals
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
-__all__ = ["Assessed", "HoldDecision", "assess", "decide_hold", "evidence_for",
+__all__ = ["Assessed", "HoldDecision", "apply_hold_decision", "assess", "decide_hold",
+           "evidence_for",
            "held_records", "parse_choice", "recheck_pending", "save_assessed"]
 
 E = TypeVar("E", bound=enum.Enum)
@@ -168,7 +170,8 @@ def decide_hold(store: Store, ssn: str, action: str, *, actor: str, note: str,
     norm = normalize_ssn(ssn)
     store.check_schema()
     now = utc_now()
-    with store.transaction() as tx:
+    with audited_refusals(store, actor=actor, attempt=f"hold-{action}",
+                          subject=f"record:{norm}"), store.transaction() as tx:
         record = tx.get_record(norm)
         if record is None:
             raise NotFoundError(f"no record for SSN {norm}")
@@ -195,18 +198,35 @@ def decide_hold(store: Store, ssn: str, action: str, *, actor: str, note: str,
         if pending is not None:
             check_second_person(pending["proposed_by"], actor)
             tx.approve_hold_decision(pending["id"], by=actor, at=now)
+            final = apply_hold_decision(tx, record, action, proposed_by=pending["proposed_by"],
+                                        approved_by=actor, note=note, now=now, today=today,
+                                        rules=rules, recorded=True)
         else:
-            tx.insert_hold_decision({
-                "ssn": norm, "action": action,
-                "reasons": " ".join(r.value for r in record.review_reasons), "note": note,
-                "proposed_by": actor, "proposed_at": now, "state": "approved",
-                "approved_by": actor, "approved_at": now})
-        cause = {"hold_decision": action, "note": note,
-                 "proposed_by": pending["proposed_by"] if pending else actor}
-        if action == "release":
-            final = save_assessed(tx, assess(tx, norm, today=today, rules=rules),
-                                  actor=actor, now=now, cause=cause)
-        else:
-            final = save_assessed(tx, Assessed(norm, record, withdrawn(record)),
-                                  actor=actor, now=now, cause=cause)
-        return HoldDecision(norm, action, "applied", final or record)
+            final = apply_hold_decision(tx, record, action, proposed_by=actor,
+                                        approved_by=actor, note=note, now=now, today=today,
+                                        rules=rules)
+        return HoldDecision(norm, action, "applied", final)
+
+
+def apply_hold_decision(tx: Tx, record: DeathRecord, action: str, *, proposed_by: str,
+                        approved_by: str, note: str, now: str, today: date,
+                        rules: IntegrityRules, recorded: bool = False,
+                        cause: dict[str, Any] | None = None) -> DeathRecord:
+    """Carry out an approved release or reject of one held ``record`` (the caller checked
+    who may approve): the decision is kept in ``hold_decisions`` (unless ``recorded``
+    already) and the record re-decided (release: the reasons it had are released) or
+    withdrawn (reject), with its event."""
+    if not recorded:
+        tx.insert_hold_decision({
+            "ssn": record.ssn, "action": action,
+            "reasons": " ".join(r.value for r in record.review_reasons), "note": note,
+            "proposed_by": proposed_by, "proposed_at": now, "state": "approved",
+            "approved_by": approved_by, "approved_at": now})
+    why = {"hold_decision": action, "note": note, "proposed_by": proposed_by, **(cause or {})}
+    if action == "release":
+        final = save_assessed(tx, assess(tx, record.ssn, today=today, rules=rules),
+                              actor=approved_by, now=now, cause=why)
+    else:
+        final = save_assessed(tx, Assessed(record.ssn, record, withdrawn(record)),
+                              actor=approved_by, now=now, cause=why)
+    return final or record

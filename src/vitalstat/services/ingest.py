@@ -1,6 +1,9 @@
 """Ingest a file of death reports: one transaction, all or nothing, idempotent.
 
-1. The source must have an identity (anonymous reports are refused before anything).
+1. The source must be registered (``vitalstat source register``), of a recognised kind,
+   with an identity. Anything else is refused before a line is read, and the refusal is
+   written to the event log (``attempt.refused``): there is no way to put a death on the
+   file from nowhere.
 2. The same file (SHA-256) from the same source is recognised and changes nothing.
 3. Every line is validated with the domain rules. By default one bad line loads nothing
    (the error names file, line, field and reason); with a quarantine file, bad lines are
@@ -18,7 +21,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -31,10 +34,16 @@ from vitalstat.domain.integrity import (
 )
 from vitalstat.domain.records import RecordStatus
 from vitalstat.domain.reports import Source, SourceKind
-from vitalstat.errors import BadLinesError, LineProblem, ValidationError
+from vitalstat.errors import (
+    BadLinesError,
+    LineProblem,
+    UnregisteredSourceError,
+    ValidationError,
+)
 from vitalstat.formats import copy_lines, detect_format, file_sha256, read_reports
 from vitalstat.services.holds import assess, save_assessed
 from vitalstat.services.pipeline import read_ahead
+from vitalstat.services.refusals import audited_refusals
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
@@ -84,17 +93,29 @@ def ingest_file(
     progress: Progress | None = None,
 ) -> IngestResult:
     """Load ``path`` as reports from ``source_kind/source_id``; see the module docstring."""
-    source = Source(SourceKind.parse(source_kind), source_id.strip())  # refuses anonymous
+    attempt = {"file": path.name, "source_kind": source_kind, "source_id": source_id}
+    with audited_refusals(store, actor=actor, attempt="ingest", also=(ValidationError,),
+                          subject=f"source:{source_kind}/{source_id}", detail=attempt):
+        source = Source(SourceKind.parse(source_kind), source_id.strip())  # not anonymous
+        with store.transaction(write=False) as tx:
+            registered = tx.source_row(source)
+        if registered is None:
+            raise UnregisteredSourceError(
+                f"source {source} is not registered: reports are accepted only from "
+                f"registered sources (vitalstat source register {source.kind.value} "
+                f"{source.source_id})")
     if not path.is_file():
         raise ValidationError(f"{path}: no such file", field="file")
     rules = rules or IntegrityRules()
+    if registered["surge_ceiling"] is not None:
+        rules = replace(rules, surge_ceiling=int(registered["surge_ceiling"]))
     fmt = fmt or detect_format(path)
     result = IngestResult(file=str(path), source=str(source), fmt=fmt,
                           file_sha256=file_sha256(path))
     total_bytes = path.stat().st_size
 
     with store.transaction() as tx:
-        source_pk = tx.source_pk(source, actor=actor)
+        source_pk = int(registered["id"])
         earlier = tx.find_batch(source_pk, result.file_sha256)
         if earlier is not None:
             result.already_ingested = True

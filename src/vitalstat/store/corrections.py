@@ -1,4 +1,4 @@
-"""Queries for correction cases, evidence of life and two-person hold decisions.
+"""Queries for correction cases, evidence of life, two-person hold decisions, bulk actions.
 
 A mixin of :class:`vitalstat.store.repo.Tx` (one transaction, ``self.conn``).
 """
@@ -9,7 +9,17 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
-from vitalstat.store.schema import case_evidence, case_steps, cases, hold_decisions, life_evidence
+from vitalstat.store.schema import (
+    bulk_action_items,
+    bulk_actions,
+    case_evidence,
+    case_steps,
+    cases,
+    hold_decisions,
+    life_evidence,
+    records,
+    reports,
+)
 
 __all__ = ["OPEN_CASE_STATES", "REINSTATED_STATES", "CorrectionQueries"]
 
@@ -113,3 +123,52 @@ class CorrectionQueries:
             hold_decisions.c.ssn == ssn, hold_decisions.c.action == "release",
             hold_decisions.c.state == "approved"))
         return {code for (codes,) in self.conn.execute(query) for code in codes.split()}
+
+    # ------------------------------------------------------------ bulk actions
+    def waiting_ssns(self, *, reason: str | None = None,
+                     batch_id: int | None = None) -> list[str]:
+        """SSNs of held and pending records, with ``reason`` among their review reasons
+        and/or supported by a report of ``batch_id``; in SSN order."""
+        query = select(records.c.ssn).where(records.c.status.in_(("held", "pending")))
+        if reason is not None:
+            query = query.where((" " + records.c.review_reasons + " ").contains(f" {reason} "))
+        if batch_id is not None:
+            query = query.where(records.c.ssn.in_(
+                select(reports.c.ssn).where(reports.c.batch_id == batch_id)))
+        return list(self.conn.execute(query.order_by(records.c.ssn)).scalars())
+
+    def insert_bulk_action(self, values: dict[str, Any], ssns: list[str]) -> int:
+        bulk_id = int(self.conn.execute(
+            insert(bulk_actions).values(values).returning(bulk_actions.c.id)).scalar_one())
+        if ssns:
+            self.conn.execute(insert(bulk_action_items),
+                              [{"bulk_id": bulk_id, "ssn": s, "outcome": None} for s in ssns])
+        return bulk_id
+
+    def update_bulk_action(self, bulk_id: int, values: dict[str, Any]) -> None:
+        self.conn.execute(update(bulk_actions).where(bulk_actions.c.id == bulk_id)
+                          .values(values))
+
+    def set_bulk_outcomes(self, bulk_id: int, outcomes: dict[str, str]) -> None:
+        for ssn, outcome in outcomes.items():
+            self.conn.execute(update(bulk_action_items).where(and_(
+                bulk_action_items.c.bulk_id == bulk_id, bulk_action_items.c.ssn == ssn))
+                .values(outcome=outcome))
+
+    def bulk_action_row(self, bulk_id: int) -> dict[str, Any] | None:
+        found = self.conn.execute(select(bulk_actions).where(bulk_actions.c.id == bulk_id)
+                                  ).mappings().one_or_none()
+        return dict(found) if found is not None else None
+
+    def bulk_action_rows(self, *, state: str | None = None,
+                         limit: int = 100) -> list[dict[str, Any]]:
+        query = select(bulk_actions).order_by(bulk_actions.c.id)
+        if state is not None:
+            query = query.where(bulk_actions.c.state == state)
+        return [dict(r) for r in self.conn.execute(query.limit(limit)).mappings()]
+
+    def bulk_items(self, bulk_id: int) -> dict[str, str | None]:
+        query = (select(bulk_action_items.c.ssn, bulk_action_items.c.outcome)
+                 .where(bulk_action_items.c.bulk_id == bulk_id)
+                 .order_by(bulk_action_items.c.ssn))
+        return {ssn: outcome for ssn, outcome in self.conn.execute(query)}

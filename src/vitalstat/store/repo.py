@@ -165,24 +165,32 @@ class Tx(DistributionQueries, CorrectionQueries):
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     # ----------------------------------------------------------------- sources
-    def source_pk(self, source: Source, *, actor: str) -> int:
-        """The source's id, registering it (with an event) the first time it reports."""
-        found = self.conn.execute(
-            select(sources.c.id).where(
-                and_(sources.c.kind == source.kind.value, sources.c.source_id == source.source_id)
-            )
-        ).scalar_one_or_none()
-        if found is not None:
-            return int(found)
-        now = utc_now()
-        pk = self.conn.execute(
+    def source_row(self, source: Source) -> dict[str, Any] | None:
+        """The registered source's row (``id``, ``surge_ceiling``, ...), or ``None``."""
+        found = self.conn.execute(select(sources).where(and_(
+            sources.c.kind == source.kind.value, sources.c.source_id == source.source_id))
+        ).mappings().one_or_none()
+        return dict(found) if found is not None else None
+
+    def insert_source(self, source: Source, *, actor: str, at: str,
+                      surge_ceiling: int | None, note: str) -> int:
+        return int(self.conn.execute(
             insert(sources).values(kind=source.kind.value, source_id=source.source_id,
-                                   registered_at=now, registered_by=actor).returning(sources.c.id)
-        ).scalar_one()
-        self.append_event(actor=actor, kind="source.registered", subject=f"source:{source}",
-                          detail={"kind": source.kind.value, "source_id": source.source_id},
-                          at=now)
-        return int(pk)
+                                   registered_at=at, registered_by=actor,
+                                   surge_ceiling=surge_ceiling, note=note)
+            .returning(sources.c.id)).scalar_one())
+
+    def update_source(self, pk: int, values: dict[str, Any]) -> None:
+        self.conn.execute(update(sources).where(sources.c.id == pk).values(values))
+
+    def source_rows(self) -> list[dict[str, Any]]:
+        """Every registered source with its report and batch counts."""
+        query = (select(sources, func.count(batches.c.id).label("batches"),
+                        func.coalesce(func.sum(batches.c.reports_new), 0).label("reports"),
+                        func.max(batches.c.received_at).label("last_batch_at"))
+                 .select_from(sources.outerjoin(batches, batches.c.source_pk == sources.c.id))
+                 .group_by(*sources.c).order_by(sources.c.kind, sources.c.source_id))
+        return [dict(r) for r in self.conn.execute(query).mappings()]
 
     # ----------------------------------------------------------------- batches
     def find_batch(self, source_pk: int, file_sha256: str) -> BatchInfo | None:

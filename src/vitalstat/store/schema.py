@@ -24,6 +24,8 @@ from sqlalchemy import (
 __all__ = [
     "DEATH_COLUMNS",
     "batches",
+    "bulk_action_items",
+    "bulk_actions",
     "case_evidence",
     "case_steps",
     "cases",
@@ -61,6 +63,9 @@ sources = Table(
     Column("source_id", String(200), nullable=False),
     Column("registered_at", String(32), nullable=False),
     Column("registered_by", String(200), nullable=False),
+    # deaths this source may report in one day; NULL: the VITALSTAT_SURGE_CEILING default
+    Column("surge_ceiling", Integer),
+    Column("note", Text, nullable=False, server_default=""),
     UniqueConstraint("kind", "source_id"),
 )
 
@@ -310,4 +315,32 @@ hold_decisions = Table(
     Column("approved_by", String(200)),
     Column("approved_at", String(32)),
     Index("ix_hold_decisions_ssn", "ssn"),
+)
+
+
+# ------------------------------------------------------------ bulk actions (0004)
+
+#: A change to many held records at once: one user proposes (the selection is frozen
+#: into ``bulk_action_items``), a second, different user approves or refuses it.
+bulk_actions = Table(
+    "bulk_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("action", String(16), nullable=False),  # release | reject
+    Column("selection", Text, nullable=False),  # canonical JSON: how the records were chosen
+    Column("note", Text, nullable=False),
+    Column("proposed_by", String(200), nullable=False),
+    Column("proposed_at", String(32), nullable=False),
+    Column("state", String(16), nullable=False),  # proposed | applied | refused
+    Column("decided_by", String(200)),
+    Column("decided_at", String(32)),
+    Column("decision_note", Text, nullable=False, server_default=""),
+)
+
+bulk_action_items = Table(
+    "bulk_action_items",
+    metadata,
+    Column("bulk_id", Integer, ForeignKey("bulk_actions.id"), primary_key=True),
+    Column("ssn", String(9), primary_key=True),
+    Column("outcome", String(16)),  # released | rejected | skipped (no longer held); NULL
 )
