@@ -35,7 +35,7 @@ fi
 export VITALSTAT_BATCH_FLAG_LIMIT="${VITALSTAT_BATCH_FLAG_LIMIT:-10000}"
 log "registering the sources (only registered sources may report deaths)"
 registered="$("$vs" source list)"
-tail -n +2 "$data/manifest.tsv" | while IFS=$'\t' read -r _file _fmt kind sid; do
+tail -n +2 "$data/manifest.tsv" | cut -f 3,4 | sort -u | while IFS=$'\t' read -r kind sid; do
   if ! grep -qF "$kind/$sid " <<<"$registered"; then
     "$vs" source register "$kind" "$sid" --surge-ceiling 100000 --note "demo source"
   fi
