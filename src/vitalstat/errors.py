@@ -15,7 +15,9 @@ map codes to exit statuses or HTTP statuses in exactly one place each.
     │   ├── SignatureError              bad-signature  (a signature or key does not check)
     │   └── ChecksumError               bad-checksum   (a file differs from its manifest)
     ├── RefusedError                    refused
-    │   └── AnonymousReportError        anonymous-report
+    │   ├── AnonymousReportError        anonymous-report
+    │   ├── DisclosureRefused           disclosure-refused (every reason named)
+    │   └── RoleRequired                role-required  (the acting user lacks a role)
     ├── NotFoundError                   not-found
     ├── ConflictError                   conflict
     └── StoreError                      store          (driver errors, translated)
@@ -39,6 +41,7 @@ __all__ = [
     "ChecksumError",
     "ConfigError",
     "ConflictError",
+    "DisclosureRefused",
     "InputFileError",
     "InvalidDate",
     "InvalidName",
@@ -46,6 +49,7 @@ __all__ = [
     "LineProblem",
     "NotFoundError",
     "RefusedError",
+    "RoleRequired",
     "SchemaOutOfDateError",
     "SignatureError",
     "StoreError",
@@ -145,6 +149,25 @@ class RefusedError(VitalstatError):
 
 class AnonymousReportError(RefusedError):
     code = "anonymous-report"
+
+
+class DisclosureRefused(RefusedError):
+    """A disclosure request was refused (it is recorded as refused); ``reasons`` name
+    every missing or wrong element."""
+
+    code = "disclosure-refused"
+
+    def __init__(self, number: str, reasons: Sequence[str]) -> None:
+        self.number = number
+        self.reasons = list(reasons)
+        listed = "\n".join(f"  - {r}" for r in self.reasons)
+        super().__init__(f"request {number} refused:\n{listed}")
+
+
+class RoleRequired(RefusedError):
+    """The acting user does not hold the role this needs (admin, privacy-officer)."""
+
+    code = "role-required"
 
 
 class NotFoundError(VitalstatError):
