@@ -295,3 +295,27 @@ def test_accounting_is_purged_only_after_its_retention(registry: Store) -> None:
         assert [r["ssn"] for r in tx.accounting_rows()] == [ANN]
         assert [e["kind"] for e in tx.events(subject="accounting")] == [
             "disclosure.accounting-purged"]
+
+
+def test_the_readme_example_request_is_valid(registry: Store, tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Disclosure to other agencies", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "fraud-017.toml"
+    path.write_text(example)
+    view = svc.submit_request(registry, svc.load_request_file(path), actor="clerk",
+                              today=TODAY)
+    assert view.state.value == "pending" and view.row["basis"] == "program-fraud"
+
+
+def test_a_subjects_file_adds_subjects(registry: Store, tmp_path: Path) -> None:
+    (tmp_path / "subjects.csv").write_text(
+        "ssn,first_name,last_name,date_of_birth\n"
+        f"{BOB},Robert,Jones,1938-02-20\n,Lee,Kim,1941-07-07\n")
+    path = tmp_path / "req.json"
+    body = request(subjects_file="subjects.csv")
+    path.write_text(json.dumps(body))
+    data = svc.load_request_file(path)
+    assert len(data["subjects"]) == 3
+    with pytest.raises(DisclosureRefused, match="subject 3: without an SSN"):
+        svc.submit_request(registry, data, actor="clerk", today=TODAY)
