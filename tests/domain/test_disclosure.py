@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vitalstat.domain import disclosure as d
@@ -193,8 +193,28 @@ def test_retention_is_five_years_or_the_life_of_the_record(
         assert not record_exists
         assert (today.year, today.month, today.day) >= (
             disclosed.year + 5, disclosed.month, disclosed.day)
-    assume(not record_exists and today.year >= disclosed.year + 6)
-    assert d.may_purge(disclosed, record_exists, today)
+    if not record_exists and today.year >= disclosed.year + 6:
+        assert d.may_purge(disclosed, record_exists, today)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                 max_size=3), max_leaves=8)
+
+
+@given(st.dictionaries(st.sampled_from([*d.REQUEST_KEYS, "other"]), json_values, max_size=6))
+def test_parsing_any_decoded_file_gives_a_request_or_a_validation_error(
+        data: dict[str, Any]) -> None:
+    try:
+        request, found = d.parse_request(data)
+    except ValidationError as exc:
+        assert exc.field is not None  # names what is wrong
+        return
+    assert all(isinstance(p, str) and p for p in found)
+    assert all(isinstance(f, Field) for f in request.fields)
+    assert d.request_problems(request, BASES.get(request.basis), agreement=None,
+                              today=TODAY) is not None
 
 
 # ------------------------------------------------------------------- examples

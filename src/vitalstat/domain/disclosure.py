@@ -41,7 +41,7 @@ from datetime import date
 from typing import Any
 
 from vitalstat.domain.identity import PartialDate, PersonName, normalize_name, normalize_ssn
-from vitalstat.domain.policy import _years_later
+from vitalstat.domain.policy import _years_later  # the one calendar-years rule (29 Feb)
 from vitalstat.errors import RefusedError, ValidationError, VitalstatError
 
 __all__ = [

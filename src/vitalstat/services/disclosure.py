@@ -517,7 +517,11 @@ def answer_request(store: Store, number: str, *, actor: str, out: Path, today: d
         subjects = [_subject_from_row(s) for s in tx.subject_rows(rid)]
         request = _request_from_row(row, subjects)
         agreement = _agreement(tx, request.agreement) if request.agreement else None
-        problems = domain.request_problems(request, basis, agreement=agreement, today=today)
+        # Fields the basis no longer allows are cut from the answer (minimised), not a
+        # reason to refuse it; everything else (the agreement's dates...) is re-checked.
+        allowed = replace(request, fields=tuple(f for f in request.fields
+                                                if basis is None or f in basis.fields))
+        problems = domain.request_problems(allowed, basis, agreement=agreement, today=today)
         if problems or basis is None:
             refusal = problems or [f"basis {row['basis']!r} no longer exists"]
             tx.append_event(actor=actor, kind="disclosure.answer-refused",
