@@ -18,6 +18,7 @@ from vitalstat.errors import (
 )
 from vitalstat.services import accounting as acc
 from vitalstat.services import disclosure as svc
+from vitalstat.services import disclosure_bases as bases
 from vitalstat.services import keys
 from vitalstat.services.distribution import deliver
 from vitalstat.services.ingest import ingest_file
@@ -219,10 +220,10 @@ def test_bulk_only_under_an_approved_agreement_inside_its_dates_with_the_notice(
     with pytest.raises(DisclosureRefused, match="more than program-fraud allows"):
         svc.submit_request(registry, request(subjects=rows), actor="clerk", today=TODAY)
     with pytest.raises(RoleRequired):
-        svc.record_agreement(registry, "CMA-7", actor="clerk", roles=frozenset(),
+        bases.record_agreement(registry, "CMA-7", actor="clerk", roles=frozenset(),
                              board_approved_on=date(2026, 1, 10), notice_on=date(2026, 1, 15),
                              authority="Social Security Act 205(r)")
-    svc.record_agreement(registry, "CMA-7", actor="pat", roles=PO,
+    bases.record_agreement(registry, "CMA-7", actor="pat", roles=PO,
                          board_approved_on=date(2026, 1, 10), notice_on=date(2026, 1, 15),
                          authority="Social Security Act 205(r)")
     number = svc.submit_request(registry, bulk, actor="clerk", today=TODAY).number
@@ -241,16 +242,16 @@ def test_admins_edit_bases_within_the_law_and_answers_follow_the_narrowed_basis(
     number = svc.submit_request(registry, request(), actor="clerk", today=TODAY).number
     svc.approve_request(registry, number, actor="supervisor", roles=frozenset())
     with pytest.raises(RoleRequired):
-        svc.set_basis(registry, "program-fraud", actor="clerk", roles=frozenset(),
+        bases.set_basis(registry, "program-fraud", actor="clerk", roles=frozenset(),
                       fields=["name"])
     with pytest.raises(RefusedError, match="second user"):
-        svc.set_basis(registry, "program-fraud", actor="root", roles=ADMIN,
+        bases.set_basis(registry, "program-fraud", actor="root", roles=ADMIN,
                       approvals=["privacy-officer"])
     with pytest.raises(RefusedError, match="must keep need 'indictment'"):
-        svc.set_basis(registry, "serious-crime", actor="root", roles=ADMIN, needs=[])
+        bases.set_basis(registry, "serious-crime", actor="root", roles=ADMIN, needs=[])
     with pytest.raises(RefusedError, match="bulk"):
-        svc.set_basis(registry, "routine-use", actor="root", roles=ADMIN, bulk=True)
-    narrowed = svc.set_basis(registry, "program-fraud", actor="root", roles=ADMIN,
+        bases.set_basis(registry, "routine-use", actor="root", roles=ADMIN, bulk=True)
+    narrowed = bases.set_basis(registry, "program-fraud", actor="root", roles=ADMIN,
                              fields=["name", "status", "ssn"])
     assert {f.value for f in narrowed.fields} == {"name", "status", "ssn"}
     _, doc = answer(registry, number, tmp_path)
@@ -261,10 +262,10 @@ def test_admins_edit_bases_within_the_law_and_answers_follow_the_narrowed_basis(
     detail = json.loads(edit["detail"])
     assert "date_of_death" in detail["before"]["fields"]
     assert "date_of_death" not in detail["after"]["fields"]
-    assert svc.get_basis(registry, "program-fraud") == narrowed
-    new = svc.set_basis(registry, "state-audit", actor="root", roles=ADMIN, title="Audit",
+    assert bases.get_basis(registry, "program-fraud") == narrowed
+    new = bases.set_basis(registry, "state-audit", actor="root", roles=ADMIN, title="Audit",
                         citation="5 U.S.C. 552a(b)(9)", fields=["status"], max_subjects=5)
-    assert new.max_subjects == 5 and new in svc.list_bases(registry)
+    assert new.max_subjects == 5 and new in bases.list_bases(registry)
 
 
 def test_accounting_is_purged_only_after_its_retention(registry: Store) -> None:

@@ -16,6 +16,7 @@ from vitalstat.domain.identity import parse_day
 from vitalstat.errors import RoleRequired, ValidationError
 from vitalstat.services import accounting as acc
 from vitalstat.services import disclosure as svc
+from vitalstat.services import disclosure_bases as bases
 
 __all__ = ["agreement_app", "basis_app", "disclosure_app"]
 
@@ -166,7 +167,7 @@ def purge(before: Annotated[str, typer.Option(
 def basis_list(db: DbOption = None) -> None:
     """Every legal basis."""
     with errors():
-        for b in svc.list_bases(open_store(db)):
+        for b in bases.list_bases(open_store(db)):
             _print_basis(b)
 
 
@@ -175,7 +176,7 @@ def basis_show(code: Annotated[str, typer.Argument(help="Basis code")],
                db: DbOption = None) -> None:
     """One legal basis."""
     with errors():
-        _print_basis(svc.get_basis(open_store(db), code))
+        _print_basis(bases.get_basis(open_store(db), code))
 
 
 @basis_app.command("set")
@@ -209,7 +210,7 @@ def basis_set(
         if need and no_needs:
             raise ValidationError("give --need or --no-needs, not both", field="need")
         who = default_actor(actor)
-        _print_basis(svc.set_basis(
+        _print_basis(bases.set_basis(
             open_store(db), code, actor=who, roles=roles_of(who), title=title,
             citation=citation, fields=field, approvals=approval,
             needs=[] if no_needs else need, min_signer_rank=min_signer_rank,
@@ -239,7 +240,7 @@ def agreement_record(
             notice, "notice")
         assert approved is not None and published is not None
         who = default_actor(actor)
-        a = svc.record_agreement(open_store(db), agreement_id, actor=who, roles=roles_of(who),
+        a = bases.record_agreement(open_store(db), agreement_id, actor=who, roles=roles_of(who),
                                  board_approved_on=approved, notice_on=published,
                                  authority=authority, renewed=renewed)
         out.print(f"agreement {a.agreement_id} with {a.party}: {a.start}..{a.end}, Board "
@@ -250,7 +251,7 @@ def agreement_record(
 def agreement_list(db: DbOption = None) -> None:
     """Matching agreements with a recorded approval."""
     with errors():
-        found = svc.list_agreements(open_store(db))
+        found = bases.list_agreements(open_store(db))
         for a, authority in found:
             out.print(f"{a.agreement_id}  {a.party}  {a.start}..{a.end}  Board approved "
                       f"{a.board_approved_on}  notice {a.notice_on}  "

@@ -26,8 +26,9 @@ from vitalstat.domain.policy import (
     Tier,
     may_receive,
 )
-from vitalstat.errors import RefusedError, RoleRequired
-from vitalstat.services.disclosure import ADMIN, request_number
+from vitalstat.errors import RefusedError
+from vitalstat.services.disclosure import request_number
+from vitalstat.services.disclosure_bases import ADMIN, require_role
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
@@ -131,8 +132,7 @@ def purge_accounting(store: Store, *, before: date, actor: str, roles: Iterable[
     """Delete accounting entries made before ``before``, only if every one of them is past
     its retention (5 years and the life of the record, whichever is longer): otherwise
     nothing is deleted and the refusal says how many must be kept. Admin only."""
-    if ADMIN not in set(roles):
-        raise RoleRequired("purging the accounting needs the admin role (VITALSTAT_ADMINS)")
+    require_role(roles, ADMIN, doing="purging the accounting")
     store.check_schema()
     with store.transaction() as tx:
         rows = tx.accounting_rows(before=before.isoformat())

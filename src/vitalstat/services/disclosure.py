@@ -1,5 +1,5 @@
-"""Disclosure requests: record (or refuse), approve, deny, answer; legal bases and matching
-agreements. Each use case is one transaction: the change and its event.
+"""Disclosure requests: record (or refuse), approve, deny, answer. Each use case is one
+transaction: the change and its event (legal bases and agreements: ``disclosure_bases``).
 
 The rules are ``domain.disclosure`` (DOMAIN.md section 4). Deny by default: a request is
 answered only once every approval its basis lists is in, by users other than the one
@@ -30,8 +30,6 @@ from vitalstat.domain.disclosure import (
     ApprovalRecord,
     DisclosureRequest,
     Field,
-    LegalBasis,
-    MatchingAgreement,
     Need,
     Rank,
     RecordView,
@@ -39,19 +37,17 @@ from vitalstat.domain.disclosure import (
     Resolution,
 )
 from vitalstat.domain.identity import PartialDate, PersonName
-from vitalstat.domain.policy import Tier
 from vitalstat.errors import (
     ConflictError,
     DisclosureRefused,
     NotFoundError,
     RefusedError,
-    RoleRequired,
     ValidationError,
 )
 from vitalstat.formats import file_sha256
+from vitalstat.services.disclosure_bases import load_agreement, load_basis, words
 from vitalstat.services.holds import parse_choice
 from vitalstat.store import Store, Tx
-from vitalstat.store.disclosure import basis_values
 from vitalstat.store.repo import utc_now
 
 __all__ = [
@@ -60,21 +56,13 @@ __all__ = [
     "answer_request",
     "approve_request",
     "deny_request",
-    "get_basis",
-    "list_agreements",
-    "list_bases",
     "list_requests",
     "load_request_file",
     "parse_request_number",
-    "record_agreement",
     "request_number",
-    "set_basis",
     "show_request",
     "submit_request",
 ]
-
-ADMIN = "admin"
-
 
 def request_number(request_id: int) -> str:
     return f"D-{request_id:06d}"
@@ -86,162 +74,6 @@ def parse_request_number(text: str) -> int:
         raise ValidationError(f"{text!r} is not a request number (like D-000001)",
                               field="request")
     return int(raw)
-
-
-# ------------------------------------------------------------------ legal bases
-
-
-def _words(text: str | None) -> list[str]:
-    return (text or "").split()
-
-
-def basis_from_row(row: Mapping[str, Any]) -> LegalBasis:
-    rank = row["min_signer_rank"]
-    return LegalBasis(
-        code=row["code"], title=row["title"], citation=row["citation"],
-        fields=frozenset(Field(f) for f in _words(row["fields"])),
-        approvals=tuple(Approval(a) for a in _words(row["approvals"])),
-        needs=frozenset(Need(n) for n in _words(row["needs"])),
-        min_signer_rank=Rank(rank) if rank else None, max_subjects=row["max_subjects"],
-        hidden_from_subject=bool(row["hidden_from_subject"]))
-
-
-def _basis(tx: Tx, code: str) -> LegalBasis | None:
-    row = tx.basis_row(code.strip().lower())
-    return basis_from_row(row) if row is not None else None
-
-
-def list_bases(store: Store) -> list[LegalBasis]:
-    store.check_schema()
-    with store.transaction(write=False) as tx:
-        return [basis_from_row(r) for r in tx.basis_rows()]
-
-
-def get_basis(store: Store, code: str) -> LegalBasis:
-    store.check_schema()
-    with store.transaction(write=False) as tx:
-        found = _basis(tx, code)
-    if found is None:
-        raise NotFoundError(f"no legal basis {code!r} (vitalstat disclosure basis list)")
-    return found
-
-
-def _require(roles: Iterable[str], *wanted: str, doing: str) -> None:
-    if not set(wanted) & set(roles):
-        need = " or ".join(wanted)
-        raise RoleRequired(f"{doing} needs the {need} role (VITALSTAT_ADMINS / "
-                           "VITALSTAT_PRIVACY_OFFICERS name who holds it)")
-
-
-def _basis_view(basis: LegalBasis) -> dict[str, Any]:
-    values = basis_values(basis, at="", by="")
-    return {k: v for k, v in values.items() if k not in ("updated_at", "updated_by")}
-
-
-def set_basis(store: Store, code: str, *, actor: str, roles: Iterable[str],
-              title: str | None = None, citation: str | None = None,
-              fields: Iterable[str] | None = None, approvals: Iterable[str] | None = None,
-              needs: Iterable[str] | None = None, min_signer_rank: str | None = None,
-              max_subjects: int | None = None, bulk: bool = False,
-              hidden_from_subject: bool | None = None) -> LegalBasis:
-    """Create or change a legal basis (admin only; never below the law's floors)."""
-    _require(roles, ADMIN, doing="editing a legal basis")
-    store.check_schema()
-    code = code.strip().lower()
-    with store.transaction() as tx:
-        before = _basis(tx, code)
-        if before is None and (title is None or citation is None or fields is None):
-            raise ValidationError(f"a new basis {code!r} needs --title, --citation and "
-                                  "--field", field="basis")
-        current = before or LegalBasis(code, "", "", frozenset())
-        rank = current.min_signer_rank
-        if min_signer_rank is not None:
-            rank = None if min_signer_rank.strip().lower() in ("", "none") else Rank.parse(
-                min_signer_rank)
-        subjects = None if bulk else (max_subjects if max_subjects is not None
-                                      else current.max_subjects)
-        after = replace(
-            current, title=title if title is not None else current.title,
-            citation=citation if citation is not None else current.citation,
-            fields=frozenset(Field.parse(f) for f in fields) if fields is not None
-            else current.fields,
-            approvals=tuple(Approval.parse(a) for a in approvals) if approvals is not None
-            else current.approvals,
-            needs=frozenset(Need.parse(n) for n in needs) if needs is not None
-            else current.needs,
-            min_signer_rank=rank, max_subjects=subjects,
-            hidden_from_subject=current.hidden_from_subject if hidden_from_subject is None
-            else hidden_from_subject)
-        problems = domain.basis_problems(after)
-        if problems:
-            raise RefusedError(f"basis {code} refused: " + "; ".join(problems))
-        now = utc_now()
-        tx.save_basis(basis_values(after, at=now, by=actor))
-        tx.append_event(actor=actor, kind="disclosure.basis-set", subject=f"basis:{code}",
-                        detail={"before": _basis_view(before) if before else None,
-                                "after": _basis_view(after)}, at=now)
-    return after
-
-
-# ---------------------------------------------------------- matching agreements
-
-
-def record_agreement(store: Store, agreement_id: str, *, actor: str, roles: Iterable[str],
-                     board_approved_on: date, notice_on: date, authority: str,
-                     renewed: bool = False) -> MatchingAgreement:
-    """Record the Data Integrity Board's approval and the notice of a matching agreement
-    whose party and dates are on a benefits-agency subscriber (admin or Privacy Officer)."""
-    _require(roles, ADMIN, Approval.PRIVACY_OFFICER.value,
-             doing="recording a matching agreement's approval")
-    if not authority.strip():
-        raise ValidationError("name the legal authority for the match", field="authority")
-    store.check_schema()
-    with store.transaction() as tx:
-        if tx.subscriber_with_agreement(agreement_id) is None:
-            raise NotFoundError(f"no subscriber holds agreement {agreement_id!r}: add it with "
-                                "vitalstat subscriber add/update --agreement")
-        now = utc_now()
-        values = {"agreement_id": agreement_id,
-                  "board_approved_on": board_approved_on.isoformat(),
-                  "notice_on": notice_on.isoformat(), "renewed": renewed,
-                  "authority": authority.strip(), "recorded_at": now, "recorded_by": actor}
-        tx.save_matching_agreement(values)
-        tx.append_event(actor=actor, kind="disclosure.agreement-recorded",
-                        subject=f"agreement:{agreement_id}",
-                        detail={k: v for k, v in values.items() if k != "recorded_at"},
-                        at=now)
-        found = _agreement(tx, agreement_id)
-    assert found is not None
-    return found
-
-
-def _agreement(tx: Tx, agreement_id: str) -> MatchingAgreement | None:
-    sub = tx.subscriber_with_agreement(agreement_id)
-    if sub is None or sub["tier"] != Tier.BENEFITS_AGENCY.value:
-        return None
-    row = tx.matching_agreement_row(agreement_id)
-
-    def day(key: str) -> date | None:
-        return date.fromisoformat(row[key]) if row and row[key] else None
-
-    return MatchingAgreement(agreement_id, sub["name"],
-                             date.fromisoformat(sub["agreement_start"]),
-                             date.fromisoformat(sub["agreement_end"]),
-                             board_approved_on=day("board_approved_on"),
-                             notice_on=day("notice_on"),
-                             renewed=bool(row["renewed"]) if row else False)
-
-
-def list_agreements(store: Store) -> list[tuple[MatchingAgreement, str]]:
-    """Every agreement with a recorded approval, with its legal authority."""
-    store.check_schema()
-    with store.transaction(write=False) as tx:
-        found = []
-        for row in tx.matching_agreement_rows():
-            a = _agreement(tx, row["agreement_id"])
-            if a is not None:
-                found.append((a, row["authority"]))
-        return found
 
 
 # --------------------------------------------------------------------- requests
@@ -325,7 +157,7 @@ def _request_from_row(row: Mapping[str, Any], subjects: list[domain.Subject]
         signer_rank=Rank(row["signer_rank"]) if row["signer_rank"] else None,
         basis=row["basis"], purpose=row["purpose"], relevance=row["relevance"],
         letter_reference=row["letter_reference"],
-        fields=tuple(Field(f) for f in _words(row["fields"])), subjects=tuple(subjects),
+        fields=tuple(Field(f) for f in words(row["fields"])), subjects=tuple(subjects),
         court_order=row["court_order"], agreement=row["agreement_id"])
 
 
@@ -344,8 +176,8 @@ def submit_request(store: Store, data: Mapping[str, Any], *, actor: str, today: 
     request, problems = domain.parse_request(data)
     store.check_schema()
     with store.transaction() as tx:
-        basis = _basis(tx, request.basis) if request.basis else None
-        agreement = _agreement(tx, request.agreement) if request.agreement else None
+        basis = load_basis(tx, request.basis) if request.basis else None
+        agreement = load_agreement(tx, request.agreement) if request.agreement else None
         problems = [*problems, *domain.request_problems(request, basis, agreement=agreement,
                                                         today=today)]
         state = RequestState.REFUSED if problems else RequestState.PENDING
@@ -377,14 +209,14 @@ def _load(tx: Tx, number: str) -> dict[str, Any]:
 
 
 def _approvals(tx: Tx, rid: int) -> list[ApprovalRecord]:
-    return [ApprovalRecord(a["approver"], frozenset(_words(a["roles"])))
+    return [ApprovalRecord(a["approver"], frozenset(words(a["roles"])))
             for a in tx.approval_rows(rid)]
 
 
 def _view(tx: Tx, rid: int) -> RequestView:
     row = tx.request_row(rid)
     assert row is not None
-    basis = _basis(tx, row["basis"])
+    basis = load_basis(tx, row["basis"])
     missing = []
     if basis is not None and row["state"] == RequestState.PENDING.value:
         missing = domain.approval_missing(basis, row["requested_by"], _approvals(tx, rid))
@@ -417,7 +249,7 @@ def approve_request(store: Store, number: str, *, actor: str, roles: Iterable[st
         if row["state"] != RequestState.PENDING.value:
             raise ConflictError(f"request {number} is {row['state']}: only a pending request "
                                 "can be approved")
-        basis = _basis(tx, row["basis"])
+        basis = load_basis(tx, row["basis"])
         if basis is None:
             raise RefusedError(f"request {number}: its basis {row['basis']!r} no longer exists")
         earlier = _approvals(tx, row["id"])
@@ -513,10 +345,10 @@ def answer_request(store: Store, number: str, *, actor: str, out: Path, today: d
         if row["state"] != RequestState.APPROVED.value:
             raise RefusedError(f"request {num} is {row['state']}: only an approved request "
                                "is answered (deny by default)")
-        basis = _basis(tx, row["basis"])
+        basis = load_basis(tx, row["basis"])
         subjects = [_subject_from_row(s) for s in tx.subject_rows(rid)]
         request = _request_from_row(row, subjects)
-        agreement = _agreement(tx, request.agreement) if request.agreement else None
+        agreement = load_agreement(tx, request.agreement) if request.agreement else None
         # Fields the basis no longer allows are cut from the answer (minimised), not a
         # reason to refuse it; everything else (the agreement's dates...) is re-checked.
         allowed = replace(request, fields=tuple(f for f in request.fields
