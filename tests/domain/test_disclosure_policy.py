@@ -271,6 +271,8 @@ def test_bulk_needs_an_active_approved_agreement_inside_its_dates() -> None:
     assert any("past 18 months" in p
                for p in problems(bulk, replace(good, end=date(2027, 9, 30))))
     assert problems(bulk, replace(good, end=date(2027, 9, 30), renewed=True)) == []
+    assert any("is suspended" in p
+               for p in problems(bulk, replace(good, suspended=True)))
     assert any("not with the requesting agency" in p
                for p in problems({**bulk, "agency": "Someone Else"}, good))
 

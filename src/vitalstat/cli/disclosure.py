@@ -72,6 +72,13 @@ def _print_request(view: svc.RequestView, *, full: bool = True) -> None:
     if r["answered_at"]:
         out.print(f"  answered {r['answered_at'][:16]}: {r['disclosed']} record(s) disclosed,"
                   f" answer sha256 {r['answer_sha256']}", highlight=False)
+    for s in view.subjects:
+        name = " ".join(p for p in (s["first_name"], s["middle_name"], s["last_name"],
+                                    s["suffix"]) if p)
+        extra = " ".join(p for p in (s["state"], s["zip"], s["case_status"]) if p)
+        out.print(f"  subject {s['position']}: SSN {s['ssn'] or '-'}  {name or '-'}  born "
+                  f"{s['date_of_birth'] or '-'}  {extra}  -> {s['outcome'] or 'not answered'}",
+                  highlight=False)
     outcomes = [s["outcome"] for s in view.subjects if s["outcome"]]
     if outcomes:
         counts = {o: outcomes.count(o) for o in sorted(set(outcomes))}

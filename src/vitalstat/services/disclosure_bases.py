@@ -168,7 +168,8 @@ def load_agreement(tx: Tx, agreement_id: str) -> MatchingAgreement | None:
                              date.fromisoformat(sub["agreement_end"]),
                              board_approved_on=day("board_approved_on"),
                              notice_on=day("notice_on"),
-                             renewed=bool(row["renewed"]) if row else False)
+                             renewed=bool(row["renewed"]) if row else False,
+                             suspended=bool(sub["suspended"]))
 
 
 def list_agreements(store: Store) -> list[tuple[MatchingAgreement, str]]:

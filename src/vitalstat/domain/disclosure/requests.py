@@ -179,6 +179,7 @@ class MatchingAgreement:
     board_approved_on: date | None = None
     notice_on: date | None = None
     renewed: bool = False
+    suspended: bool = False  # the party (subscriber) is suspended: it receives nothing
 
 
 NOTICE_DAYS = 30  # CMPPA: effective no sooner than 30 days after notice
@@ -206,6 +207,8 @@ def agreement_problems(agreement: MatchingAgreement | None, agreement_id: str, a
     if agency and agency.casefold() != a.party.casefold():
         problems.append(f"agreement {a.agreement_id} is with {a.party!r}, not with the "
                         "requesting agency")
+    if a.suspended:
+        problems.append(f"agreement {a.agreement_id}: its party {a.party!r} is suspended")
     if a.board_approved_on is None:
         problems.append(f"agreement {a.agreement_id} has no Data Integrity Board approval "
                         "on file (vitalstat disclosure agreement)")
