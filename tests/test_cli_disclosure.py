@@ -72,6 +72,18 @@ def test_request_approve_answer_account_report(tmp_path: Path) -> None:
     assert "missing court_order" in bad.output and "below judge" in bad.output
     listed = run("disclosure", "list", "--state", "refused")
     assert "D-000002  refused" in listed.output and "1 requests" in listed.output
+    (tmp_path / "more.csv").write_text("ssn,first_name,last_name,date_of_birth\n"
+                                       "223-45-6789,Bob,Jones,1940-01-01\n")
+    by_options = run("disclosure", "request", "--agency", "City Court",
+                     "--agency-address", "3 Court Sq", "--signer", "Judge Roe",
+                     "--signer-rank", "judge", "--basis", "court-order",
+                     "--court-order", "26-cv-2", "--purpose", "probate",
+                     "--relevance", "date of death", "--letter-reference", "ORDER-2",
+                     "--field", "date_of_death", "--agreement", "",
+                     "--subject", "ssn=123-45-6789,first_name=Ann,last_name=Smith,"
+                     "date_of_birth=1950-04-11", "--subjects-file", str(tmp_path / "more.csv"))
+    assert by_options.exit_code == 0, by_options.output
+    assert "D-000003  pending  basis court-order  City Court  2 subject(s)" in by_options.output
     assert "missing court_order" in run("disclosure", "show", "D-000002").output
     edit = run("disclosure", "basis", "set", "court-order", "--field", "name")
     assert edit.exit_code == 1 and "role-required" in edit.output

@@ -217,6 +217,23 @@ def test_parsing_any_decoded_file_gives_a_request_or_a_validation_error(
                               today=TODAY) is not None
 
 
+spec_values = st.text(alphabet=st.characters(blacklist_characters=",=",
+                                            blacklist_categories=("Cs", "Zs", "Cc")),
+                     min_size=0, max_size=8)
+
+
+@given(st.dictionaries(st.sampled_from(d.SUBJECT_KEYS), spec_values, min_size=1))
+def test_subject_specs_round_trip(subject: dict[str, str]) -> None:
+    spec = ",".join(f"{k}={v}" for k, v in subject.items())
+    assert d.parse_subject_spec(spec) == subject
+
+
+@pytest.mark.parametrize("bad", ["", "ssn", "nickname=Al", "ssn=1,ssn=2"])
+def test_bad_subject_specs_are_refused(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        d.parse_subject_spec(bad)
+
+
 # ------------------------------------------------------------------- examples
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from vitalstat.cli.common import ActorOption, DbOption, app, count_table, errors, open_store, out
 from vitalstat.config import default_actor, embargo_rule, roles_of
-from vitalstat.domain.disclosure import LegalBasis
+from vitalstat.domain.disclosure import LegalBasis, parse_subject_spec
 from vitalstat.domain.identity import parse_day
 from vitalstat.errors import RoleRequired, ValidationError
 from vitalstat.services import accounting as acc
@@ -85,17 +85,49 @@ def _print_request(view: svc.RequestView, *, full: bool = True) -> None:
         out.print("  subjects: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+def _opt(flag: str, what: str) -> Any:
+    return typer.Option(flag, help=f"{what} (overrides the file)")
+
+
 @disclosure_app.command("request")
 def request(
-    file: Annotated[Path, typer.Argument(help="The request: a .json or .toml file (see "
-                                         "README, Disclosure)")],
+    file: Annotated[Path | None, typer.Argument(
+        help="The request: a .json or .toml file (see README, Disclosure)")] = None,
+    agency: Annotated[str | None, _opt("--agency", "Requesting agency")] = None,
+    agency_address: Annotated[str | None, _opt("--agency-address", "Its address")] = None,
+    signer: Annotated[str | None, _opt("--signer", "Who signed the written request")] = None,
+    signer_rank: Annotated[str | None, _opt("--signer-rank", "The signer's rank")] = None,
+    basis: Annotated[str | None, _opt("--basis", "Legal basis code")] = None,
+    purpose: Annotated[str | None, _opt("--purpose", "Purpose")] = None,
+    relevance: Annotated[str | None, _opt("--relevance", "Why the records are relevant")]
+    = None,
+    letter: Annotated[str | None, _opt("--letter-reference",
+                                       "Reference of the signed written request")] = None,
+    fields: Annotated[list[str] | None, _opt("--field", "A field wanted (repeat)")] = None,
+    court_order: Annotated[str | None, _opt("--court-order", "The order's reference")] = None,
+    agreement: Annotated[str | None, _opt("--agreement", "Matching agreement id")] = None,
+    subjects: Annotated[list[str] | None, typer.Option(
+        "--subject", help="A subject as KEY=VALUE,... (repeat; added to the file's)")] = None,
+    subjects_file: Annotated[Path | None, typer.Option(
+        "--subjects-file", help="A CSV of subjects (columns: the subject keys)")] = None,
     db: DbOption = None,
     actor: ActorOption = None,
 ) -> None:
     """Record a request. Valid: it waits for approval. Invalid: refused, every reason named."""
     with errors():
-        view = svc.submit_request(open_store(db), svc.load_request_file(file),
-                                  actor=default_actor(actor), today=date.today())
+        data = svc.load_request_file(file) if file is not None else {}
+        given = {"agency": agency, "agency_address": agency_address, "signer": signer,
+                 "signer_rank": signer_rank, "basis": basis, "purpose": purpose,
+                 "relevance": relevance, "letter_reference": letter, "fields": fields,
+                 "court_order": court_order, "agreement": agreement}
+        data |= {k: v for k, v in given.items() if v is not None}
+        extra = [parse_subject_spec(s) for s in subjects or []]
+        if subjects_file is not None:
+            extra += svc.read_subjects_file(subjects_file)
+        if extra:
+            data["subjects"] = [*data.get("subjects", []), *extra]
+        view = svc.submit_request(open_store(db), data, actor=default_actor(actor),
+                                  today=date.today())
         _print_request(view)
 
 

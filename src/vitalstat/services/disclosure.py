@@ -59,6 +59,7 @@ __all__ = [
     "list_requests",
     "load_request_file",
     "parse_request_number",
+    "read_subjects_file",
     "request_number",
     "show_request",
     "submit_request",
@@ -112,15 +113,19 @@ def load_request_file(path: Path) -> dict[str, Any]:
         raise ValidationError(f"{path}: a request is an object/table", field="request")
     extra = data.pop("subjects_file", None)
     if extra:
-        csv_path = (path.parent / str(extra)).resolve()
-        try:
-            with csv_path.open(newline="", encoding="utf-8") as fh:
-                rows = [{k: v for k, v in r.items() if v} for r in csv.DictReader(fh)]
-        except OSError as exc:
-            raise ValidationError(f"cannot read subjects file {csv_path}: {exc.strerror}",
-                                  field="subjects_file") from None
+        rows = read_subjects_file((path.parent / str(extra)).resolve())
         data["subjects"] = [*data.get("subjects", []), *rows]
     return data
+
+
+def read_subjects_file(path: Path) -> list[dict[str, str]]:
+    """Subjects from a CSV whose columns are subject keys (empty cells left out)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            return [{k: v for k, v in r.items() if v} for r in csv.DictReader(fh)]
+    except OSError as exc:
+        raise ValidationError(f"cannot read subjects file {path}: {exc.strerror}",
+                              field="subjects_file") from None
 
 
 def _subject_values(n: int, s: domain.Subject) -> dict[str, Any]:

@@ -74,6 +74,7 @@ from vitalstat.domain.disclosure.requests import (
     agreement_problems,
     parse_request,
     parse_subject,
+    parse_subject_spec,
     request_problems,
 )
 
@@ -107,6 +108,7 @@ __all__ = [
     "minimise",
     "parse_request",
     "parse_subject",
+    "parse_subject_spec",
     "person_view",
     "request_problems",
     "resolve_subject",

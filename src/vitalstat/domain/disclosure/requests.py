@@ -21,7 +21,7 @@ from vitalstat.errors import ValidationError, VitalstatError
 
 __all__ = ["NOTICE_DAYS", "REQUEST_KEYS", "SUBJECT_KEYS", "DisclosureRequest",
            "MatchingAgreement", "Subject", "agreement_problems", "parse_request",
-           "parse_subject", "request_problems"]
+           "parse_subject", "parse_subject_spec", "request_problems"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +120,26 @@ def parse_subject(data: Mapping[str, Any], n: int, problems: list[str]) -> Subje
     return Subject(ssn=ssn, name=name, date_of_birth=dob,
                    state=normalize_name(_text(data, "state", where))[:2],
                    zip=_text(data, "zip", where), case_status=status)
+
+
+def parse_subject_spec(text: str) -> dict[str, str]:
+    """A subject given on the command line: ``key=value`` pairs separated by commas
+    (``ssn=123-45-6789,first_name=Ann,last_name=Smith,date_of_birth=1950-04-11``)."""
+    found: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in SUBJECT_KEYS:
+            raise ValidationError(f"{part!r} is not KEY=VALUE with KEY one of: "
+                                  f"{', '.join(SUBJECT_KEYS)}", field="subject")
+        if key in found:
+            raise ValidationError(f"{key} is given twice", field="subject")
+        found[key] = value.strip()
+    if not found:
+        raise ValidationError("an empty subject", field="subject")
+    return found
 
 
 def parse_request(data: Mapping[str, Any]) -> tuple[DisclosureRequest, list[str]]:
