@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from vitalstat.errors import (
     ConflictError,
     DisclosureRefused,
     RefusedError,
     RoleRequired,
+    StoreError,
 )
 from vitalstat.services import accounting as acc
 from vitalstat.services import disclosure as svc
@@ -286,6 +288,9 @@ def test_accounting_is_purged_only_after_its_retention(registry: Store) -> None:
                              today=TODAY)
     with registry.transaction(write=False) as tx:
         assert len(tx.accounting_rows()) == 2  # nothing purged
+    with pytest.raises((ConflictError, StoreError), match="never changed"), \
+            registry.transaction() as tx:  # nor rewritten by hand through the store
+        tx.conn.execute(text("UPDATE disclosure_accounting SET recipient = 'nobody'"))
     with pytest.raises(RefusedError, match="less than 5 years"):
         acc.purge_accounting(registry, before=date(2016, 1, 1), actor="root", roles=ADMIN,
                              today=date(2019, 1, 1))

@@ -123,6 +123,18 @@ def upgrade() -> None:
                                 name="fk_disclosure_accounting_request_id_disclosure_requests"),
     )
     op.create_index("ix_disclosure_accounting_ssn", "disclosure_accounting", ["ssn"])
+    # An accounting entry is never changed (only purged, after its retention).
+    message = "accounting entries are never changed; they are purged only after retention"
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("CREATE TRIGGER disclosure_accounting_no_update BEFORE UPDATE ON "
+                   f"disclosure_accounting BEGIN SELECT RAISE(ABORT, '{message}'); END")
+    else:
+        op.execute("CREATE FUNCTION disclosure_accounting_unchanged() RETURNS trigger "
+                   f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{message}' "
+                   "USING ERRCODE = 'P0001'; END $$")
+        op.execute("CREATE TRIGGER disclosure_accounting_no_update BEFORE UPDATE ON "
+                   "disclosure_accounting FOR EACH STATEMENT EXECUTE FUNCTION "
+                   "disclosure_accounting_unchanged()")
     # The shipped legal bases (domain.disclosure.DEFAULT_BASES, as they are today).
     from vitalstat.domain.disclosure import DEFAULT_BASES
     from vitalstat.store.disclosure import basis_values
@@ -133,6 +145,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP TRIGGER disclosure_accounting_no_update ON disclosure_accounting")
+        op.execute("DROP FUNCTION disclosure_accounting_unchanged()")
     for table in ("disclosure_accounting", "disclosure_approvals", "disclosure_subjects",
                   "disclosure_requests", "matching_agreements", "legal_bases"):
         op.drop_table(table)
