@@ -35,6 +35,7 @@ __all__ = [
     "embargo_rule",
     "keys_dir",
     "releases_dir",
+    "roles_of",
 ]
 
 DEFAULT_DB = "sqlite:///./vitalstat.db"
@@ -56,6 +57,9 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "VITALSTAT_KEYS": ("./keys", "directory of the release signing key (private key inside)"),
     "VITALSTAT_EMBARGO": ("year-end+3", "embargo rule: year-end+3, year-end+2 or anniversary+3"),
     "VITALSTAT_SPARK_MASTER": ("local[2]", "Spark master for vitalstat match --engine spark"),
+    "VITALSTAT_PRIVACY_OFFICERS": ("(none)", "users holding the privacy-officer role "
+                                   "(comma-separated names)"),
+    "VITALSTAT_ADMINS": ("(none)", "users holding the admin role (comma-separated names)"),
 }
 
 
@@ -79,6 +83,21 @@ def embargo_rule(value: str | None = None) -> EmbargoRule:
         return EmbargoRule.parse(raw)
     except ValidationError as exc:
         raise ConfigError(f"VITALSTAT_EMBARGO: {exc.reason}") from None
+
+
+def roles_of(actor: str) -> frozenset[str]:
+    """The roles ``actor`` holds: ``privacy-officer`` when named in
+    ``VITALSTAT_PRIVACY_OFFICERS``, ``admin`` when named in ``VITALSTAT_ADMINS``
+    (comma-separated, case-insensitive). Until there is a user store, this is how the CLI
+    knows roles; the API maps its tokens' roles onto the same names."""
+    who = actor.strip().casefold()
+    held = set()
+    for role, name in (("privacy-officer", "VITALSTAT_PRIVACY_OFFICERS"),
+                       ("admin", "VITALSTAT_ADMINS")):
+        names = {n.strip().casefold() for n in os.environ.get(name, "").split(",")}
+        if who and who in names:
+            held.add(role)
+    return frozenset(held)
 
 
 def db_url(value: str | None = None) -> str:

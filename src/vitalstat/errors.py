@@ -17,7 +17,9 @@ map codes to exit statuses or HTTP statuses in exactly one place each.
     ├── RefusedError                    refused
     │   ├── AnonymousReportError        anonymous-report
     │   ├── UnregisteredSourceError     unregistered-source
-    │   └── SelfApprovalError           self-approval  (the two-person rule)
+    │   ├── SelfApprovalError           self-approval  (the two-person rule)
+    │   ├── DisclosureRefused           disclosure-refused (every reason named)
+    │   └── RoleRequired                role-required  (the acting user lacks a role)
     ├── NotFoundError                   not-found
     ├── ConflictError                   conflict
     └── StoreError                      store          (driver errors, translated)
@@ -41,6 +43,7 @@ __all__ = [
     "ChecksumError",
     "ConfigError",
     "ConflictError",
+    "DisclosureRefused",
     "InputFileError",
     "InvalidDate",
     "InvalidName",
@@ -48,6 +51,7 @@ __all__ = [
     "LineProblem",
     "NotFoundError",
     "RefusedError",
+    "RoleRequired",
     "SchemaOutOfDateError",
     "SelfApprovalError",
     "SignatureError",
@@ -161,6 +165,24 @@ class SelfApprovalError(RefusedError):
     """The proposer of a two-person change tried to approve it too."""
 
     code = "self-approval"
+
+class DisclosureRefused(RefusedError):
+    """A disclosure request was refused (it is recorded as refused); ``reasons`` name
+    every missing or wrong element."""
+
+    code = "disclosure-refused"
+
+    def __init__(self, number: str, reasons: Sequence[str]) -> None:
+        self.number = number
+        self.reasons = list(reasons)
+        listed = "\n".join(f"  - {r}" for r in self.reasons)
+        super().__init__(f"request {number} refused:\n{listed}")
+
+
+class RoleRequired(RefusedError):
+    """The acting user does not hold the role this needs (admin, privacy-officer)."""
+
+    code = "role-required"
 
 
 class NotFoundError(VitalstatError):

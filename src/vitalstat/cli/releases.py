@@ -139,6 +139,10 @@ def rotate_key(keys: KeysOption = None, db: DbOption = None, actor: ActorOption 
                   f"new key {new.key_id}: {new.public_file}")
 
 
+AddressOption = Annotated[str | None, typer.Option(
+    "--address", help="Postal address (named in the accounting of disclosures)")]
+
+
 def _describe(sub: Subscriber) -> str:
     s = sub.standing
     parts = [s.tier.value]
@@ -149,6 +153,8 @@ def _describe(sub: Subscriber) -> str:
         parts.append(f"agreement {a.agreement_id} {a.start.isoformat()}..{a.end.isoformat()}")
     if s.suspended:
         parts.append("SUSPENDED")
+    if sub.address:
+        parts.append(f"address: {sub.address}")
     return ", ".join(parts)
 
 
@@ -169,13 +175,14 @@ def subscriber_add(
     agreement: AgreementOption = None,
     agreement_start: AgreementStartOption = None,
     agreement_end: AgreementEndOption = None,
+    address: AddressOption = None,
     db: DbOption = None,
     actor: ActorOption = None,
 ) -> None:
     """Add a subscriber at a tier (certified needs a date; benefits-agency an agreement)."""
     with errors():
         sub = add_subscriber(
-            open_store(db), name, tier=tier, actor=default_actor(actor),
+            open_store(db), name, tier=tier, actor=default_actor(actor), address=address,
             **_papers(certified_until, agreement, agreement_start, agreement_end))
         out.print(f"subscriber {sub.name}: {_describe(sub)}")
 
@@ -189,13 +196,14 @@ def subscriber_update(
     agreement: AgreementOption = None,
     agreement_start: AgreementStartOption = None,
     agreement_end: AgreementEndOption = None,
+    address: AddressOption = None,
     db: DbOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Change a subscriber's tier, certification or agreement."""
+    """Change a subscriber's tier, certification, agreement or address."""
     with errors():
         sub = update_subscriber(
-            open_store(db), name, tier=tier, actor=default_actor(actor),
+            open_store(db), name, tier=tier, actor=default_actor(actor), address=address,
             **_papers(certified_until, agreement, agreement_start, agreement_end))
         out.print(f"subscriber {sub.name}: {_describe(sub)}")
 

@@ -28,6 +28,7 @@ class Subscriber:
     name: str
     standing: Standing
     created_at: str = ""
+    address: str = ""  # postal address, for the accounting of disclosures
 
     def entitlement(self, today: date) -> Entitlement:
         return entitlement(self.standing, today)
@@ -41,7 +42,8 @@ class Subscriber:
         until = row["certified_until"]
         return cls(int(row["id"]), row["name"], Standing(
             Tier(row["tier"]), certified_until=date.fromisoformat(until) if until else None,
-            agreement=agreement, suspended=bool(row["suspended"])), row["created_at"])
+            agreement=agreement, suspended=bool(row["suspended"])), row["created_at"],
+            row.get("address") or "")
 
 
 
@@ -90,8 +92,8 @@ def _load(tx: Tx, name: str) -> Subscriber:
 
 def add_subscriber(store: Store, name: str, *, tier: str, actor: str,
                    certified_until: date | None = None, agreement_id: str | None = None,
-                   agreement_start: date | None = None, agreement_end: date | None = None
-                   ) -> Subscriber:
+                   agreement_start: date | None = None, agreement_end: date | None = None,
+                   address: str | None = None) -> Subscriber:
     store.check_schema()
     standing = Standing(Tier.parse(tier), certified_until=certified_until,
                         agreement=_agreement(agreement_id, agreement_start, agreement_end))
@@ -103,21 +105,30 @@ def add_subscriber(store: Store, name: str, *, tier: str, actor: str,
             raise ConflictError(f"a subscriber named {name!r} exists: use `vitalstat "
                                 "subscriber update`")
         values = _values(standing)
-        sid = tx.insert_subscriber({"name": name, **values, "created_at": now,
+        extra = {"address": address.strip()} if address and address.strip() else {}
+        sid = tx.insert_subscriber({"name": name, **values, **extra, "created_at": now,
                                     "updated_at": now})
         tx.append_event(actor=actor, kind="subscriber.added", subject=f"subscriber:{name}",
-                        detail=values, at=now)
-    return Subscriber(sid, name, standing, now)
+                        detail={**values, **extra}, at=now)
+    return Subscriber(sid, name, standing, now, extra.get("address", ""))
 
 
 def update_subscriber(store: Store, name: str, *, actor: str, tier: str | None = None,
                       certified_until: date | None = None, agreement_id: str | None = None,
-                      agreement_start: date | None = None, agreement_end: date | None = None
-                      ) -> Subscriber:
-    """Change a subscriber's tier or papers (only the given parts change)."""
+                      agreement_start: date | None = None, agreement_end: date | None = None,
+                      address: str | None = None) -> Subscriber:
+    """Change a subscriber's tier, papers or address (only the given parts change)."""
     store.check_schema()
     with store.transaction() as tx:
         current = _load(tx, name)
+        if address is not None and address.strip() != current.address:
+            now = utc_now()
+            tx.update_subscriber(current.id, {"address": address.strip(), "updated_at": now})
+            tx.append_event(actor=actor, kind="subscriber.address-changed",
+                            subject=f"subscriber:{current.name}",
+                            detail={"before": current.address, "after": address.strip()},
+                            at=now)
+            current = replace(current, address=address.strip())
         s = current.standing
         agreement = s.agreement
         if agreement_id is not None or agreement_start is not None or agreement_end is not None:

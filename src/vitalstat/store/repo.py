@@ -32,6 +32,7 @@ from vitalstat.domain.reports import (
 )
 from vitalstat.formats.rows import REPORT_ROW_FIELDS, ReportRow
 from vitalstat.store.corrections import CorrectionQueries
+from vitalstat.store.disclosure import DisclosureQueries
 from vitalstat.store.distribution import DistributionQueries
 from vitalstat.store.schema import DEATH_COLUMNS, batches, events, records, reports, sources
 
@@ -133,7 +134,7 @@ def row_to_report(row: RowMapping) -> DeathReport:
     )
 
 
-class Tx(DistributionQueries, CorrectionQueries):
+class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries):
     """Repository operations bound to one open transaction."""
 
     def __init__(self, conn: Connection, *, read_only: bool = False) -> None:

@@ -31,9 +31,15 @@ __all__ = [
     "cases",
     "deliveries",
     "delivery_ledger",
+    "disclosure_accounting",
+    "disclosure_approvals",
+    "disclosure_requests",
+    "disclosure_subjects",
     "events",
     "hold_decisions",
+    "legal_bases",
     "life_evidence",
+    "matching_agreements",
     "metadata",
     "records",
     "releases",
@@ -199,6 +205,7 @@ subscribers = Table(
     Column("suspended", Boolean, nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("updated_at", String(32), nullable=False),
+    Column("address", Text),  # postal address, for the accounting of disclosures (0006)
     UniqueConstraint("name"),
 )
 
@@ -343,4 +350,118 @@ bulk_action_items = Table(
     Column("bulk_id", Integer, ForeignKey("bulk_actions.id"), primary_key=True),
     Column("ssn", String(9), primary_key=True),
     Column("outcome", String(16)),  # released | rejected | skipped (no longer held); NULL
+)
+
+
+# -------------------------------------------------------------- disclosure (0006)
+
+#: Legal bases for disclosure (seeded from ``domain.disclosure.DEFAULT_BASES``; an admin
+#: edits them). Lists are space-separated codes.
+legal_bases = Table(
+    "legal_bases",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("citation", Text, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("approvals", Text, nullable=False),
+    Column("needs", Text, nullable=False),
+    Column("min_signer_rank", String(32)),
+    Column("max_subjects", Integer),  # NULL: bulk (matching agreement only)
+    Column("hidden_from_subject", Boolean, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+#: What a computer matching agreement needs beyond the dates and party kept on the
+#: benefits-agency subscriber (``subscribers.agreement_*``): the Data Integrity Board's
+#: approval and the notice.
+matching_agreements = Table(
+    "matching_agreements",
+    metadata,
+    Column("agreement_id", String(200), primary_key=True),
+    Column("board_approved_on", String(10), nullable=False),
+    Column("notice_on", String(10), nullable=False),
+    Column("renewed", Boolean, nullable=False),
+    Column("authority", Text, nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+)
+
+#: Disclosure requests, valid or refused, and where each one stands.
+disclosure_requests = Table(
+    "disclosure_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("basis", String(64), nullable=False),
+    Column("agency", Text, nullable=False),
+    Column("agency_address", Text, nullable=False),
+    Column("signer", Text, nullable=False),
+    Column("signer_rank", String(32), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("relevance", Text, nullable=False),
+    Column("letter_reference", Text, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("court_order", Text, nullable=False),
+    Column("agreement_id", String(200), nullable=False),
+    Column("subject_count", Integer, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", String(32), nullable=False),
+    Column("reasons", Text, nullable=False),  # refusal or denial reasons, one a line
+    Column("decided_by", String(200)),
+    Column("decided_at", String(32)),
+    Column("answered_at", String(32)),
+    Column("answer_sha256", String(64)),
+    Column("disclosed", Integer),  # subjects whose record went out
+)
+
+#: The people a request names, as given (normalised), and what the answer found.
+disclosure_subjects = Table(
+    "disclosure_subjects",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("disclosure_requests.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("ssn", String(9)),
+    Column("last_name", Text, nullable=False),
+    Column("first_name", Text, nullable=False),
+    Column("middle_name", Text, nullable=False),
+    Column("suffix", String(8), nullable=False),
+    Column("date_of_birth", String(10)),
+    Column("state", String(2), nullable=False),
+    Column("zip", String(10), nullable=False),
+    Column("case_status", String(16), nullable=False),
+    Column("outcome", String(16)),  # found | no-record | ambiguous, once answered
+    Index("ix_disclosure_subjects_request_id", "request_id"),
+)
+
+disclosure_approvals = Table(
+    "disclosure_approvals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_id", Integer, ForeignKey("disclosure_requests.id"), nullable=False),
+    Column("approver", String(200), nullable=False),
+    Column("roles", Text, nullable=False),
+    Column("approved_at", String(32), nullable=False),
+    Index("ix_disclosure_approvals_request_id", "request_id"),
+)
+
+#: The accounting of disclosures (5 U.S.C. 552a(c)): one row per person's record
+#: disclosed in answer to a request. Deliveries to subscribers are accounted from the
+#: delivery ledger, not copied here.
+disclosure_accounting = Table(
+    "disclosure_accounting",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("disclosure_requests.id"), nullable=False),
+    Column("ssn", String(9), nullable=False),
+    Column("disclosed_at", String(32), nullable=False),
+    Column("basis", String(64), nullable=False),
+    Column("nature", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("recipient_address", Text, nullable=False),
+    Column("hidden_from_subject", Boolean, nullable=False),
+    Index("ix_disclosure_accounting_ssn", "ssn"),
 )
