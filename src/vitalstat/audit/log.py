@@ -63,6 +63,7 @@ class Finding:
     index: int | None = None
     event_id: int | None = None
     checkpoint_id: int | None = None
+    exact: bool = True  # False: the first bad entry is at or after ``index``
 
 
 @dataclass(slots=True)
@@ -134,7 +135,8 @@ def verify_log(storage: LogStorage, trusted: Mapping[str, bytes],
     if table is not None:
         found.append(table)
 
-    def check_root(sc: SignedCheckpoint, good: int, what: str, cp_id: int | None) -> bool:
+    def check_root(sc: SignedCheckpoint, good: int | None, what: str,
+                   cp_id: int | None) -> bool:
         if sc.size > tree.size:
             first = tree.size
             found.append(Finding(f"{what} covers {sc.size} entries but the log holds "
@@ -142,13 +144,19 @@ def verify_log(storage: LogStorage, trusted: Mapping[str, bytes],
                                  event_at(first), cp_id))
             return False
         if not _eq(tree.root(sc.size), sc.root):
+            message = f"{what} (size {sc.size}) does not match the stored log"
+            if good is None:  # nothing narrows it down
+                found.append(Finding(f"{message}: the log was changed or forked before "
+                                     f"leaf {sc.size}", checkpoint_id=cp_id))
+                return False
             # The first wrong leaf lies at or after ``good`` (earlier checkpoints held).
-            where = table.index if table is not None and table.index is not None and (
-                good <= table.index < sc.size) else good
-            found.append(Finding(f"{what} (size {sc.size}) does not match the stored log "
-                                 f"(leaves before {good} match earlier checkpoints): an "
-                                 "entry was changed, or the log forked", where,
-                                 event_at(where), cp_id))
+            if table is not None and table.index is not None and good <= table.index < sc.size:
+                where, exact = table.index, True
+            else:
+                where, exact = good, False
+            found.append(Finding(f"{message} (the first {good} entries match earlier "
+                                 "checkpoints): an entry was changed, or the log forked",
+                                 where, event_at(where), cp_id, exact))
             return False
         return True
 
@@ -164,7 +172,7 @@ def verify_log(storage: LogStorage, trusted: Mapping[str, bytes],
             found.append(Finding(f"{what} has {sc.size} entries, fewer than checkpoint "
                                  f"{previous.id} before it ({previous.signed.size}): a "
                                  "truncated or forked log", sc.size, event_at(sc.size),
-                                 stored.id))
+                                 stored.id, exact=False))
             continue
         if not check_root(sc, good, what, stored.id):
             continue
@@ -173,7 +181,8 @@ def verify_log(storage: LogStorage, trusted: Mapping[str, bytes],
             path = tree.consistency_proof(before.size, sc.size)
             if not verify_consistency(before.size, sc.size, before.root, sc.root, path):
                 found.append(Finding(f"{what} does not extend checkpoint {previous.id}",
-                                     before.size, event_at(before.size), stored.id))
+                                     before.size, event_at(before.size), stored.id,
+                                     exact=False))
                 continue
         if sc.size > len(leaves):
             found.append(Finding(f"{what} covers {sc.size} entries but the leaf table "
@@ -185,7 +194,7 @@ def verify_log(storage: LogStorage, trusted: Mapping[str, bytes],
         if not sc.verifies(trusted):
             found.append(Finding(f"{what}: signature does not verify with a trusted key "
                                  f"(key {sc.key_id})"))
-        elif check_root(sc, good if sc.size > good else 0, what, None):
+        elif check_root(sc, good if sc.size > good else None, what, None):
             good = max(good, sc.size)
     verdict.covered = good
     found.sort(key=lambda f: (f.index is None, f.index or 0))

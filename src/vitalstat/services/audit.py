@@ -172,7 +172,9 @@ def verify_audit_log(store: Store, *, trusted: Mapping[str, bytes],
     first = verdict.first
     if first is not None:
         more = len(verdict.findings) - 1
-        where = f"first bad entry: event {first.event_id}: " if first.event_id else ""
+        where = ("" if first.event_id is None else
+                 f"first bad entry: event {first.event_id}: " if first.exact else
+                 f"first bad entry: event {first.event_id} or a later one: ")
         raise AuditLogError(f"audit log check failed: {where}{first.message}"
                             + (f" ({more} more finding(s))" if more else ""),
                             event_id=first.event_id)
