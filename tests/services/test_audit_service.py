@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from release_helpers import ingest_rows, ssn
 from sqlalchemy import text
 
@@ -259,3 +261,58 @@ def test_each_release_carries_the_current_checkpoint(store: Store, keys: Path,
     cons = audit.prove_consistency(store, first.size, second.size)
     assert check_proof(cons, trusted(keys), pinned=first)
     audit.verify_audit_log(store, trusted=trusted(keys), external=[first, second])
+
+
+# ------------------------------------------------- generated histories, real SQLite
+
+@pytest.fixture(scope="module")
+def shared_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("audit-keys")
+    s = Store.open(f"sqlite:///{home / 'k.db'}")
+    s.migrate()
+    signing.generate_key(s, home / "keys", actor="keeper")
+    s.close()
+    return home / "keys"
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(details=st.lists(st.dictionaries(st.text(max_size=5), st.text(max_size=8) |
+                                        st.integers(), max_size=3), min_size=2, max_size=25),
+       cuts=st.sets(st.integers(1, 25), max_size=3),
+       how=st.sampled_from(["edit", "delete", "swap", "truncate"]), data=st.data())
+def test_generated_histories_tampered_in_sqlite_are_named(
+        shared_keys: Path, tmp_path_factory: pytest.TempPathFactory,
+        details: list[dict[str, object]], cuts: set[int], how: str, data: st.DataObject
+        ) -> None:
+    s = Store.open(f"sqlite:///{tmp_path_factory.mktemp('h') / 'r.db'}")
+    s.migrate()
+    try:
+        ids: list[int] = []
+        for n, detail in enumerate(details, 1):
+            with s.transaction() as tx:
+                ids.append(tx.append_event(actor="t", kind="k", subject=f"s{n}",
+                                           detail=detail))
+            if n in cuts:
+                audit.write_checkpoint(s, keys=shared_keys, actor="a")
+        audit.write_checkpoint(s, keys=shared_keys, actor="a")
+        assert audit.verify_audit_log(s, trusted=trusted(shared_keys)).ok
+        drop_triggers(s)
+        i = data.draw(st.integers(0, len(ids) - 1))
+        victim = ids[i]
+        if how == "edit":
+            dba(s, f"UPDATE events SET subject = subject || '!' WHERE id = {victim}")
+        elif how == "delete":
+            dba(s, f"DELETE FROM events WHERE id = {victim}")
+        elif how == "truncate":
+            dba(s, f"DELETE FROM events WHERE id >= {victim}")
+        else:  # swap two rows' contents (ids stay): subjects differ, so both change
+            other = ids[data.draw(st.integers(0, len(ids) - 1).filter(lambda j: j != i))]
+            a, b = sorted((victim, other))
+            victim = a
+            dba(s, f"UPDATE events SET id = -1 WHERE id = {a}",
+                f"UPDATE events SET id = {a} WHERE id = {b}",
+                f"UPDATE events SET id = {b} WHERE id = -1")
+        expect_bad(s, shared_keys, victim)
+    finally:
+        s.close()
