@@ -193,3 +193,14 @@ def test_a_fork_signed_with_the_real_key_is_caught_by_consistency() -> None:
     fork.checkpoint()
     verdict = verify_log(fork, TRUSTED, external=[released])
     assert not verdict.ok and verdict.first is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), st.data())
+def test_an_altered_leaf_table_is_told_apart_from_an_altered_event(log: MemoryLog,
+                                                                   data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(log.leaves) - 1))
+    log.leaves[i] = StoredLeaf(i, log.leaves[i].event_id, bytes(32))
+    verdict = verify_log(log, TRUSTED)
+    assert [f.index for f in verdict.findings] == [i]
+    assert "leaf table's entry" in verdict.findings[0].message

@@ -316,3 +316,12 @@ def test_generated_histories_tampered_in_sqlite_are_named(
         expect_bad(s, shared_keys, victim)
     finally:
         s.close()
+
+
+def test_a_removed_checkpoint_is_not_papered_over_by_a_new_one(
+        store: Store, keys: Path, logged: list[int]) -> None:
+    dba(store, "DELETE FROM audit_checkpoints WHERE id = 2")
+    with pytest.raises(AuditLogError, match="16 logged leaves do not match checkpoint 1"):
+        checkpoint(store, keys)
+    with pytest.raises(AuditLogError, match="newest checkpoint covers 10: a checkpoint"):
+        audit.verify_audit_log(store, trusted=trusted(keys))

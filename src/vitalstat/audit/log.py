@@ -189,6 +189,11 @@ def verify_log(storage: LogStorage, trusted: Mapping[str, bytes],
                                  f"records {len(leaves)}: it was altered", len(leaves),
                                  event_at(len(leaves)), stored.id))
         previous, good = stored, max(good, sc.size)
+    newest = previous.signed.size if previous is not None else 0
+    if len(leaves) > newest and not found:  # written together with their checkpoint
+        found.append(Finding(f"the leaf table records {len(leaves)} leaves but the newest "
+                             f"checkpoint covers {newest}: a checkpoint was removed", newest,
+                             event_at(newest), exact=False))
     for n, sc in enumerate(external, 1):
         what = f"external checkpoint {n}"
         if not sc.verifies(trusted):
@@ -197,5 +202,13 @@ def verify_log(storage: LogStorage, trusted: Mapping[str, bytes],
         elif check_root(sc, good if sc.size > good else None, what, None):
             good = max(good, sc.size)
     verdict.covered = good
+    if table is not None and table.index is not None and table.index < good and found == [
+            table]:
+        # Every signed root holds over the events themselves: the event is as signed and
+        # it is the leaf table that was changed.
+        found.remove(table)
+        found.append(Finding(f"the leaf table's entry for leaf {table.index} (event "
+                             f"{table.event_id}) was altered; the events match every signed "
+                             "checkpoint", table.index, table.event_id))
     found.sort(key=lambda f: (f.index is None, f.index or 0))
     return verdict

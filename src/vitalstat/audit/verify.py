@@ -18,7 +18,7 @@ from pathlib import Path
 
 from vitalstat.audit.checkpoint import SignedCheckpoint
 from vitalstat.audit.proofs import check_proof
-from vitalstat.errors import VitalstatError
+from vitalstat.errors import ProofError, VitalstatError
 from vitalstat.formats import minisign
 
 __all__ = ["check_files", "main"]
@@ -26,7 +26,7 @@ __all__ = ["check_files", "main"]
 
 def check_files(proof: Path, keys: Sequence[Path], checkpoint: Path | None = None) -> str:
     """Check the proof file against the public key files; returns the summary line."""
-    trusted = {}
+    trusted: dict[str, bytes] = {}
     for key in keys:
         pub = minisign.parse_public_key(key.read_text(encoding="ascii"), source=str(key))
         trusted[pub.key_id_hex] = pub.raw
@@ -35,8 +35,6 @@ def check_files(proof: Path, keys: Sequence[Path], checkpoint: Path | None = Non
         pinned = (SignedCheckpoint.from_json(json.loads(checkpoint.read_text(
             encoding="utf-8")), source=str(checkpoint)) if checkpoint else None)
     except ValueError as exc:
-        from vitalstat.errors import ProofError
-
         raise ProofError(f"not JSON: {exc}", field="file") from None
     return check_proof(doc, trusted, pinned)
 

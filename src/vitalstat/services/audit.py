@@ -11,6 +11,7 @@ The checkpoint is not itself an event (it would make every checkpoint one entry 
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -72,12 +73,15 @@ def write_checkpoint(store: Store, *, keys: Path, actor: str) -> CheckpointResul
         rows = tx.audit_leaf_rows()
         tree = _tree(rows)
         latest = tx.latest_checkpoint_row()
-        if latest is not None:
-            last = _signed(latest)
-            if last.size > tree.size or tree.root(last.size) != last.root:
-                raise AuditLogError(f"the logged leaves no longer give checkpoint "
-                                    f"{latest['id']}'s root: the audit log was altered; run "
-                                    "`vitalstat audit verify` (no new checkpoint signed)")
+        # Leaves and their checkpoint are written together: the latest checkpoint covers
+        # exactly the logged leaves, and they still give its root.
+        last = _signed(latest) if latest is not None else None
+        if (last.size if last else 0) != tree.size or (
+                last is not None and not hmac.compare_digest(tree.root(), last.root)):
+            which = f"checkpoint {latest['id']}" if latest is not None else "no checkpoint"
+            raise AuditLogError(f"the {tree.size} logged leaves do not match {which}: the "
+                                "audit log was altered; run `vitalstat audit verify` (no new "
+                                "checkpoint signed)")
         after = rows[-1][1] if rows else 0
         new_rows: list[tuple[int, int, str]] = []
         time = ""
@@ -87,11 +91,8 @@ def write_checkpoint(store: Store, *, keys: Path, actor: str) -> CheckpointResul
             time = event["occurred_at"]
         if tree.size == 0:
             raise NotFoundError("the audit log is empty: nothing to checkpoint yet")
-        if latest is not None and not new_rows and int(latest["tree_size"]) == tree.size:
-            return CheckpointResult(int(latest["id"]), _signed(latest), new=False)
-        if not new_rows:  # leaves logged but never signed (cannot happen: same transaction)
-            event = tx.event_row(rows[-1][1])
-            time = event["occurred_at"] if event is not None else ""
+        if latest is not None and last is not None and not new_rows:
+            return CheckpointResult(int(latest["id"]), last, new=False)
         tx.insert_audit_leaves(new_rows)
         signed = sign_checkpoint(Checkpoint(tree.size, tree.root(), time), key,
                                  pub.key_id_hex)
