@@ -147,3 +147,12 @@ def test_proof_documents_check_and_tampered_ones_are_refused_with_the_reason() -
     forged = consistency_document(_signed(fork, 6), cp, tree.consistency_proof(6, 11))
     with pytest.raises(ProofError, match="NOT proven"):
         check_proof(forged, TRUSTED)
+
+
+def test_public_api_lists_exist() -> None:
+    import vitalstat.audit as package
+    from vitalstat.audit import checkpoint, encoding, log, merkle, proofs, verify
+
+    for module in (package, checkpoint, encoding, log, merkle, proofs, verify):
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module.__name__}.{name}"

@@ -60,7 +60,8 @@ def test_a_release_holds_every_published_record(store: Store, tmp_path: Path, ke
         "checkpoint.json", "full.dmf", "manifest.json", "manifest.json.minisig",
         "records.parquet"]
     report = verify_release(r.path, keys=keys)
-    assert {f.name: f.records for f in report.files} == {"full.dmf": 2, "records.parquet": 2}
+    assert {f.name: f.records for f in report.files} == {"checkpoint.json": 0, "full.dmf": 2,
+                                                         "records.parquet": 2}
     with store.transaction(write=False) as tx:
         (event,) = [e for e in tx.events() if e["kind"] == "release.built"]
     assert event["actor"] == "builder" and event["subject"] == "release:1"
