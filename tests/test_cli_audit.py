@@ -45,6 +45,7 @@ def test_checkpoint_verify_prove_and_check_then_catch_a_hand_edit(
     size = int(made.split()[3])
     assert "no new events; latest checkpoint 1" in run(env, "audit", "checkpoint")
     assert "audit log verified" in run(env, "audit", "verify")
+    assert f"checkpoint 1  size {size}  root " in run(env, "audit", "list")
 
     path.write_text("ssn,last_name,first_name,date_of_death,proof\n"
                     "323-45-6789,Young,Cy,2001-02-03,V\n")

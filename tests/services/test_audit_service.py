@@ -325,3 +325,41 @@ def test_a_removed_checkpoint_is_not_papered_over_by_a_new_one(
         checkpoint(store, keys)
     with pytest.raises(AuditLogError, match="newest checkpoint covers 10: a checkpoint"):
         audit.verify_audit_log(store, trusted=trusted(keys))
+
+
+def test_a_forked_registry_is_caught_against_the_other_branch_s_checkpoint(
+        sqlite_store: Store, tmp_path: Path) -> None:
+    """A copy of the registry taken after checkpoint 1, then both carry on differently and
+    both are signed with the real key (a split view): each is consistent alone, but the
+    checkpoint one branch published does not fit the other."""
+    import sqlite3
+
+    from vitalstat.audit.proofs import consistency_document
+    from vitalstat.errors import ProofError
+
+    store = sqlite_store
+    keys = tmp_path / "keys"
+    signing.generate_key(store, keys, actor="keeper")
+    add_events(store, 5)
+    common = checkpoint(store, keys).signed
+    copy = tmp_path / "fork.db"
+    with sqlite3.connect(Path(str(store.engine.url.database))) as src, \
+            sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    twin = Store.open(f"sqlite:///{copy}")
+    try:
+        add_events(store, 3, "main")
+        main = checkpoint(store, keys).signed
+        add_events(twin, 3, "fork")
+        fork = checkpoint(twin, keys).signed
+        assert main.size == fork.size and main.root != fork.root
+        for s in (store, twin):
+            assert audit.verify_audit_log(s, trusted=trusted(keys), external=[common]).ok
+        with pytest.raises(AuditLogError, match=r"external checkpoint 1 .*forked"):
+            audit.verify_audit_log(twin, trusted=trusted(keys), external=[main])
+        with pytest.raises(ProofError, match="NOT proven"):
+            check_proof(consistency_document(main, fork, []), trusted(keys))
+        assert check_proof(audit.prove_consistency(twin, common.size, fork.size),
+                           trusted(keys), pinned=common)
+    finally:
+        twin.close()

@@ -1,4 +1,4 @@
-"""Audit-log commands: ``vitalstat audit checkpoint|verify|prove-inclusion|
+"""Audit-log commands: ``vitalstat audit checkpoint|list|verify|prove-inclusion|
 prove-consistency|check-proof``."""
 
 from __future__ import annotations
@@ -48,6 +48,19 @@ def checkpoint(keys: KeysOption = None, db: DbOption = None, actor: ActorOption 
         what = "checkpoint" if r.new else "no new events; latest checkpoint"
         out.print(f"{what} {r.id}: size {r.signed.size} root {r.signed.root.hex()} "
                   f"time {r.signed.checkpoint.time} key {r.signed.key_id}", highlight=False)
+
+
+@audit_app.command("list")
+def list_(db: DbOption = None) -> None:
+    """Every checkpoint: id, size, root, time, key, who wrote it and when."""
+    with errors():
+        rows = audit_service.list_checkpoints(open_store(db))
+        if not rows:
+            out.print("no checkpoints yet (vitalstat audit checkpoint)")
+        for r in rows:
+            out.print(f"checkpoint {r['id']}  size {r['tree_size']}  root {r['root_hash']}  "
+                      f"time {r['log_time']}  key {r['key_id']}  by {r['created_by']} at "
+                      f"{r['created_at'][:19]}", highlight=False)
 
 
 @audit_app.command("verify")

@@ -37,6 +37,7 @@ from vitalstat.store.repo import Tx, utc_now
 
 __all__ = [
     "CheckpointResult",
+    "list_checkpoints",
     "load_checkpoint_file",
     "prove_consistency",
     "prove_inclusion",
@@ -101,6 +102,13 @@ def write_checkpoint(store: Store, *, keys: Path, actor: str) -> CheckpointResul
             "key_id": signed.key_id, "signature": signed.as_json()["signature"],
             "created_at": utc_now(), "created_by": actor})
     return CheckpointResult(cp_id, signed, new=True)
+
+
+def list_checkpoints(store: Store) -> list[dict[str, Any]]:
+    """Every stored checkpoint, oldest first (as stored: not verified; see verify)."""
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        return tx.checkpoint_rows()
 
 
 def trusted_keys(keys: Path, public_key: Path | None = None) -> dict[str, bytes]:
