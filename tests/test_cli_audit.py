@@ -31,6 +31,12 @@ def run(env: dict[str, str], *args: str, code: int = 0) -> str:
     return result.output
 
 
+def _save(tmp_path: Path, doc: object) -> Path:
+    path = tmp_path / "printed.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
 def test_checkpoint_verify_prove_and_check_then_catch_a_hand_edit(
         tmp_path: Path, env: dict[str, str]) -> None:
     run(env, "init")
@@ -49,8 +55,12 @@ def test_checkpoint_verify_prove_and_check_then_catch_a_hand_edit(
 
     path.write_text("ssn,last_name,first_name,date_of_death,proof\n"
                     "323-45-6789,Young,Cy,2001-02-03,V\n")
-    run(env, "ingest", str(path), "--source-kind", "family", "--source-id", "fam-7")
+    run(env, "ingest", str(path), "--source-kind", "family", "--source-id", ":smile: [b]x")
     run(env, "release", "build")
+    printed = json.loads(run(env, "audit", "prove-inclusion", "6"))  # reports.ingested
+    assert ":smile: [b]x" in printed["leaf"]  # printed verbatim, no console markup
+    assert "ok: event 6 (reports.ingested)" in run(env, "audit", "check-proof",
+                                                   str(_save(tmp_path, printed)))
     release = tmp_path / "releases" / "release-000001"
     pinned = release / "checkpoint.json"
     grown = json.loads(pinned.read_text())["size"]

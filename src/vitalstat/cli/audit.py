@@ -33,7 +33,7 @@ OutOption = Annotated[Path | None, typer.Option(
 def _emit(doc: dict[str, Any], path: Path | None) -> None:
     text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
     if path is None:
-        out.print(text, end="", highlight=False, markup=False)
+        typer.echo(text, nl=False)  # verbatim: no console markup or emoji codes
     else:
         path.write_text(text, encoding="utf-8")
         out.print(f"wrote {doc['proof']} proof to {path}")
