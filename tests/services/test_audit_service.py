@@ -363,3 +363,16 @@ def test_a_forked_registry_is_caught_against_the_other_branch_s_checkpoint(
                            trusted(keys), pinned=common)
     finally:
         twin.close()
+
+
+def test_checkpoints_signed_before_a_key_rotation_still_verify(store: Store, keys: Path
+                                                               ) -> None:
+    add_events(store, 2)
+    old = checkpoint(store, keys).signed
+    signing.rotate_key(store, keys, actor="keeper")
+    new = checkpoint(store, keys).signed
+    assert old.key_id != new.key_id
+    assert audit.verify_audit_log(store, trusted=trusted(keys)).ok  # retired/ holds the old
+    only_new = audit.trusted_keys(keys, keys / "release.pub")
+    with pytest.raises(AuditLogError, match="checkpoint 1: signature does not verify"):
+        audit.verify_audit_log(store, trusted=only_new)
