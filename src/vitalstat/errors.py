@@ -13,7 +13,8 @@ map codes to exit statuses or HTTP statuses in exactly one place each.
     │   ├── InputFileError              invalid-file   (names file, line, field)
     │   │   └── BadLinesError           bad-lines      (several InputFileErrors)
     │   ├── SignatureError              bad-signature  (a signature or key does not check)
-    │   └── ChecksumError               bad-checksum   (a file differs from its manifest)
+    │   ├── ChecksumError               bad-checksum   (a file differs from its manifest)
+    │   └── ProofError                  bad-proof      (an audit-log proof does not check)
     ├── RefusedError                    refused
     │   ├── AnonymousReportError        anonymous-report
     │   ├── UnregisteredSourceError     unregistered-source
@@ -22,10 +23,11 @@ map codes to exit statuses or HTTP statuses in exactly one place each.
     │   └── RoleRequired                role-required  (the acting user lacks a role)
     ├── NotFoundError                   not-found
     ├── ConflictError                   conflict
-    └── StoreError                      store          (driver errors, translated)
-        ├── StoreUnavailableError       store-unavailable
-        ├── SchemaOutOfDateError        schema-out-of-date
-        └── AppendOnlyViolation         append-only
+    ├── StoreError                      store          (driver errors, translated)
+    │   ├── StoreUnavailableError       store-unavailable
+    │   ├── SchemaOutOfDateError        schema-out-of-date
+    │   └── AppendOnlyViolation         append-only
+    └── AuditLogError                   audit-log      (the stored audit log fails a check)
 
 Domain errors carry no HTTP status and no stack-trace-worthy personal data: messages name
 the file, line and field, never echo a full SSN of someone else's record.
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 __all__ = [
     "AnonymousReportError",
     "AppendOnlyViolation",
+    "AuditLogError",
     "BadLinesError",
     "ChecksumError",
     "ConfigError",
@@ -50,6 +53,7 @@ __all__ = [
     "InvalidSSN",
     "LineProblem",
     "NotFoundError",
+    "ProofError",
     "RefusedError",
     "RoleRequired",
     "SchemaOutOfDateError",
@@ -209,3 +213,22 @@ class SchemaOutOfDateError(StoreError):
 
 class AppendOnlyViolation(StoreError):
     code = "append-only"
+
+
+class ProofError(ValidationError):
+    """An audit-log proof (or its checkpoint's signature) does not check."""
+
+    code = "bad-proof"
+
+
+class AuditLogError(VitalstatError):
+    """The stored audit log fails a check: an entry or checkpoint was altered or removed.
+
+    ``event_id`` names the first bad entry where one is known.
+    """
+
+    code = "audit-log"
+
+    def __init__(self, message: str, *, event_id: int | None = None) -> None:
+        super().__init__(message)
+        self.event_id = event_id

@@ -57,9 +57,11 @@ def test_a_release_holds_every_published_record(store: Store, tmp_path: Path, ke
     assert [parse_line(x).ssn for x in lines] == [ssn(1), ssn(3)]
     assert parse_line(lines[0]).date_of_death.iso() == "1999-00-00"
     assert sorted(p.name for p in r.path.iterdir()) == [
-        "full.dmf", "manifest.json", "manifest.json.minisig", "records.parquet"]
+        "checkpoint.json", "full.dmf", "manifest.json", "manifest.json.minisig",
+        "records.parquet"]
     report = verify_release(r.path, keys=keys)
-    assert {f.name: f.records for f in report.files} == {"full.dmf": 2, "records.parquet": 2}
+    assert {f.name: f.records for f in report.files} == {"checkpoint.json": 0, "full.dmf": 2,
+                                                         "records.parquet": 2}
     with store.transaction(write=False) as tx:
         (event,) = [e for e in tx.events() if e["kind"] == "release.built"]
     assert event["actor"] == "builder" and event["subject"] == "release:1"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+from vitalstat.cli import audit as _audit  # noqa: F401  (registers commands)
 from vitalstat.cli import cases as _cases  # noqa: F401  (registers commands)
 from vitalstat.cli import disclosure as _disclosure  # noqa: F401  (registers commands)
 from vitalstat.cli import holds as _holds  # noqa: F401  (registers commands)

@@ -7,6 +7,7 @@ A release directory ``release-NNNNNN`` holds
 * ``full.dmf``: the same records as a 100-byte DMF full file;
 * ``delta.parquet`` and ``delta.dmf``: what changed since the previous release
   (``A`` new, ``C`` changed, ``D`` withdrawn; absent in the first release);
+* ``checkpoint.json``: the audit log's signed checkpoint at build time (``services.audit``);
 * ``manifest.json`` (every file's size, record count, SHA-256) and its minisign-format
   Ed25519 signature ``manifest.json.minisig``.
 
@@ -29,11 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vitalstat.audit.encoding import canonical_json
 from vitalstat.domain.records import RecordStatus
 from vitalstat.errors import ConflictError, NotFoundError
 from vitalstat.services import keys as signing
+from vitalstat.services.audit import write_checkpoint
 from vitalstat.services.pipeline import read_ahead
 from vitalstat.services.signed_dir import (
+    FileEntry,
     VerifyReport,
     file_entry,
     publish_dir,
@@ -47,6 +51,7 @@ from vitalstat.store import Store
 from vitalstat.store.repo import utc_now
 
 __all__ = [
+    "CHECKPOINT",
     "FORMAT",
     "BuildResult",
     "Release",
@@ -59,6 +64,7 @@ __all__ = [
 ]
 
 FORMAT = "vitalstat-release/1"
+CHECKPOINT = "checkpoint.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +170,8 @@ def build_release(store: Store, *, actor: str, releases: Path, keys: Path,
                 shutil.rmtree(tmp)
                 return BuildResult(previous, built=False, seconds=dict(snap.seconds))
             t = time.perf_counter()
-            entries = [file_entry(tmp / "full.dmf", snap.records, snap.dmf_sha256)]
+            entries = [file_entry(tmp / "full.dmf", snap.records, snap.dmf_sha256),
+                       _write_checkpoint(store, tmp, keys=keys, actor=actor)]
             if snap.delta is not None:
                 delta_parquet, delta_dmf = write_delta(tmp, snap.delta)
                 snap.seconds["delta"] += time.perf_counter() - t
@@ -198,6 +205,15 @@ def build_release(store: Store, *, actor: str, releases: Path, keys: Path,
             shutil.rmtree(final, ignore_errors=True)
             raise
     return BuildResult(Release.from_row(row), built=True, seconds=dict(snap.seconds))
+
+
+def _write_checkpoint(store: Store, directory: Path, *, keys: Path, actor: str) -> FileEntry:
+    """Sign a checkpoint of the audit log into ``checkpoint.json`` (one line of canonical
+    JSON, so 0 records): deterministic, like every file here (its time is the log's)."""
+    signed = write_checkpoint(store, keys=keys, actor=actor).signed
+    path = directory / CHECKPOINT
+    path.write_text(canonical_json(signed.as_json()) + "\n", encoding="utf-8")
+    return file_entry(path, 0)
 
 
 def verify_release(directory: Path, *, keys: Path, public_key: Path | None = None

@@ -70,7 +70,8 @@ def translate(exc: Exception) -> VitalstatError:
     text = str(getattr(exc, "orig", exc))
     first = text.splitlines()[0] if text else repr(exc)
     if "append-only" in text:
-        return AppendOnlyViolation("events are append-only: they can be added, never changed")
+        what = next((t for t in ("audit_leaves", "audit_checkpoints") if t in text), "events")
+        return AppendOnlyViolation(f"{what} are append-only: they can be added, never changed")
     if isinstance(exc, sa_exc.IntegrityError):
         return ConflictError(f"the change conflicts with stored data: {first}")
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):

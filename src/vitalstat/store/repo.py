@@ -7,7 +7,6 @@ PostgreSQL) because SQLAlchemy's per-row parameter handling would dominate a
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
 
+from vitalstat.audit.encoding import canonical_json
 from vitalstat.domain.identity import PartialDate, PersonName
 from vitalstat.domain.integrity import LoneReportScreen
 from vitalstat.domain.records import DeathRecord, RecordStatus, ReviewReason
@@ -31,6 +31,7 @@ from vitalstat.domain.reports import (
     SourceKind,
 )
 from vitalstat.formats.rows import REPORT_ROW_FIELDS, ReportRow
+from vitalstat.store.audit import AuditQueries
 from vitalstat.store.corrections import CorrectionQueries
 from vitalstat.store.disclosure import DisclosureQueries
 from vitalstat.store.distribution import DistributionQueries
@@ -57,10 +58,6 @@ RECORD_ARROW_SCHEMA = pa.schema([
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 #: A batches row (id, file_name, file_sha256, received_at, counts...).
@@ -134,7 +131,7 @@ def row_to_report(row: RowMapping) -> DeathReport:
     )
 
 
-class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries):
+class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries):
     """Repository operations bound to one open transaction."""
 
     def __init__(self, conn: Connection, *, read_only: bool = False) -> None:

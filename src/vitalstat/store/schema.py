@@ -23,6 +23,8 @@ from sqlalchemy import (
 
 __all__ = [
     "DEATH_COLUMNS",
+    "audit_checkpoints",
+    "audit_leaves",
     "batches",
     "bulk_action_items",
     "bulk_actions",
@@ -464,4 +466,33 @@ disclosure_accounting = Table(
     Column("recipient_address", Text, nullable=False),
     Column("hidden_from_subject", Boolean, nullable=False),
     Index("ix_disclosure_accounting_ssn", "ssn"),
+)
+
+
+# ------------------------------------------------------------------- audit (0005)
+
+#: The audit log's leaves: event ``event_id`` is leaf ``leaf_index`` (0-based, event-id
+#: order) with this RFC 9162 leaf hash, recorded by the checkpoint that first covered it.
+#: Append-only (triggers, see migration 0005).
+audit_leaves = Table(
+    "audit_leaves",
+    metadata,
+    Column("leaf_index", _BigId, primary_key=True, autoincrement=False),
+    Column("event_id", _BigId, nullable=False),
+    Column("leaf_hash", String(64), nullable=False),
+    UniqueConstraint("event_id"),
+)
+
+#: Signed checkpoints of the audit log (size, root, time): append-only (triggers).
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tree_size", _BigId, nullable=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("log_time", String(32), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", Text, nullable=False),  # base64 Ed25519 over the checkpoint body
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
 )
