@@ -65,6 +65,9 @@ if command -v minisign >/dev/null 2>&1; then
   minisign -Vm "$release/manifest.json" -p "$VITALSTAT_KEYS/release.pub"
 fi
 
+log "checking the audit log (every event a leaf of a signed Merkle tree; the release carries its checkpoint)"
+"$vs" audit verify --checkpoint "$release/checkpoint.json"
+
 log "delivering to a subscriber (open tier)"
 if ! "$vs" subscriber list | grep -q "demo-open"; then
   "$vs" subscriber add demo-open --tier open

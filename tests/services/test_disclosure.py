@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from registered import ensure_source
+from vitalstat.audit.verify import check_files
 from vitalstat.errors import (
     ConflictError,
     DisclosureRefused,
@@ -20,9 +21,9 @@ from vitalstat.errors import (
     StoreError,
 )
 from vitalstat.services import accounting as acc
+from vitalstat.services import audit, keys
 from vitalstat.services import disclosure as svc
 from vitalstat.services import disclosure_bases as bases
-from vitalstat.services import keys
 from vitalstat.services.distribution import deliver
 from vitalstat.services.ingest import ingest_file
 from vitalstat.services.releases import build_release
@@ -127,6 +128,14 @@ def test_the_story_request_approval_minimal_answer_accounting_events(
     detail = json.loads(answered["detail"])
     assert detail["sha256"] == result.sha256 and detail["counts"]["found"] == 1
     assert ANN not in answered["detail"]  # the event names counts, not people
+    # ... and the answer event is a leaf of the signed audit log, provably
+    audit.write_checkpoint(store, keys=tmp_path / "keys", actor="auditor")
+    assert audit.verify_audit_log(store, trusted=audit.trusted_keys(tmp_path / "keys")
+                                  ).first is None
+    proof = tmp_path / "answered-proof.json"
+    proof.write_text(json.dumps(audit.prove_inclusion(store, int(answered["id"]))))
+    assert check_files(proof, [tmp_path / "keys" / "release.pub"]).startswith(
+        f"ok: event {answered['id']} (disclosure.answered)")
 
     report = acc.transparency_report(store, TODAY.year)
     assert report.requests == 1 and report.records_disclosed == 1
