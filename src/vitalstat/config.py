@@ -33,6 +33,7 @@ __all__ = [
     "db_url",
     "default_actor",
     "embargo_rule",
+    "jobs_dir",
     "keys_dir",
     "releases_dir",
 ]
@@ -56,6 +57,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "VITALSTAT_KEYS": ("./keys", "directory of the release signing key (private key inside)"),
     "VITALSTAT_EMBARGO": ("year-end+3", "embargo rule: year-end+3, year-end+2 or anniversary+3"),
     "VITALSTAT_SPARK_MASTER": ("local[2]", "Spark master for vitalstat match --engine spark"),
+    "VITALSTAT_JOBS_DIR": ("./jobs", "where the API keeps match jobs' input and decisions "
+                           "files"),
 }
 
 
@@ -66,6 +69,11 @@ def releases_dir(value: str | None = None) -> Path:
 def cases_dir(value: Path | None = None) -> Path:
     """``--cases-dir`` / ``VITALSTAT_CASES_DIR``: case evidence and letters."""
     return Path(value or os.environ.get("VITALSTAT_CASES_DIR") or "cases")
+
+
+def jobs_dir(value: str | None = None) -> Path:
+    """``VITALSTAT_JOBS_DIR``: match jobs submitted over the API (input and decisions)."""
+    return Path(value or os.environ.get("VITALSTAT_JOBS_DIR") or "jobs")
 
 
 def keys_dir(value: str | None = None) -> Path:

@@ -15,9 +15,12 @@ map codes to exit statuses or HTTP statuses in exactly one place each.
     │   ├── SignatureError              bad-signature  (a signature or key does not check)
     │   └── ChecksumError               bad-checksum   (a file differs from its manifest)
     ├── RefusedError                    refused
-    │   └── AnonymousReportError        anonymous-report
+    │   ├── AnonymousReportError        anonymous-report
+    │   └── ForbiddenError              forbidden      (the caller's role may not do this)
+    ├── UnauthenticatedError            unauthenticated (no, unknown or revoked token)
     ├── NotFoundError                   not-found
     ├── ConflictError                   conflict
+    │   └── IdempotencyKeyReused        idempotency-key-reused
     └── StoreError                      store          (driver errors, translated)
         ├── StoreUnavailableError       store-unavailable
         ├── SchemaOutOfDateError        schema-out-of-date
@@ -39,6 +42,8 @@ __all__ = [
     "ChecksumError",
     "ConfigError",
     "ConflictError",
+    "ForbiddenError",
+    "IdempotencyKeyReused",
     "InputFileError",
     "InvalidDate",
     "InvalidName",
@@ -50,6 +55,7 @@ __all__ = [
     "SignatureError",
     "StoreError",
     "StoreUnavailableError",
+    "UnauthenticatedError",
     "ValidationError",
     "VitalstatError",
 ]
@@ -171,3 +177,21 @@ class SchemaOutOfDateError(StoreError):
 
 class AppendOnlyViolation(StoreError):
     code = "append-only"
+
+
+class ForbiddenError(RefusedError):
+    """The caller is known, but its role may not do this."""
+
+    code = "forbidden"
+
+
+class UnauthenticatedError(VitalstatError):
+    """No API token, or one that is malformed, unknown or revoked."""
+
+    code = "unauthenticated"
+
+
+class IdempotencyKeyReused(ConflictError):
+    """An ``Idempotency-Key`` already answered a request with another body."""
+
+    code = "idempotency-key-reused"

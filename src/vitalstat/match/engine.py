@@ -40,7 +40,8 @@ from vitalstat.match.features import feature_select, key_exprs
 from vitalstat.match.model import Model
 from vitalstat.match.normalise import first_keys, first_name_keys, last_name_keys, normalise_input
 
-__all__ = ["Engine", "MatchRun", "Reference", "RowResult", "match_rows", "prepare"]
+__all__ = ["Engine", "MatchRun", "Reference", "RowResult", "match_rows", "narrow_reference",
+           "prepare"]
 
 Engine = Literal["duckdb", "spark"]
 #: Pairs scoring below this weight are dropped by Splink straight away.
@@ -349,3 +350,31 @@ def reasons(out: Outcome, problems: list[str]) -> str:
     parts.extend(out.rules)
     parts.extend(problems)
     return "; ".join(parts)
+
+
+def narrow_reference(source: Path | pa.Table, *, ssn: str | None, dob: str | None
+                     ) -> pa.Table:
+    """The records of ``source`` (a records Parquet file or table) that any blocking rule
+    (``comparisons.BLOCKS``) could pair with one row of this SSN and date of birth: the
+    same SSN or either half of it, the full or month/day-swapped date of birth, or no
+    full date of birth on the record. A superset, so scoring one row against it decides
+    as scoring it against all of ``source`` does."""
+    full = dob if dob and dob[5:7] != "00" and dob[8:10] != "00" else None
+    swapped = (f"{full[:5]}{full[8:10]}-{full[5:7]}" if full and "01" <= full[8:10] <= "12"
+               else None)
+    con = duckdb.connect()
+    try:
+        if isinstance(source, Path):
+            path = str(source).replace("'", "''")
+            con.execute(f"CREATE VIEW ref_raw AS SELECT * FROM read_parquet('{path}')")
+        else:
+            con.register("ref_raw", source)
+        return con.execute(
+            "SELECT * FROM ref_raw WHERE ssn = $ssn OR substr(ssn, 1, 4) = $head "
+            "OR substr(ssn, 6, 4) = $tail OR date_of_birth IN ($full, $swapped) "
+            "OR date_of_birth IS NULL OR substr(date_of_birth, 6, 2) = '00' "
+            "OR substr(date_of_birth, 9, 2) = '00'",
+            {"ssn": ssn, "head": ssn[:4] if ssn else None, "tail": ssn[5:] if ssn else None,
+             "full": full, "swapped": swapped}).to_arrow_table()
+    finally:
+        con.close()

@@ -31,6 +31,7 @@ from vitalstat.domain.reports import (
     SourceKind,
 )
 from vitalstat.formats.rows import REPORT_ROW_FIELDS, ReportRow
+from vitalstat.store.api import ApiQueries
 from vitalstat.store.corrections import CorrectionQueries
 from vitalstat.store.distribution import DistributionQueries
 from vitalstat.store.schema import DEATH_COLUMNS, batches, events, records, reports, sources
@@ -133,7 +134,7 @@ def row_to_report(row: RowMapping) -> DeathReport:
     )
 
 
-class Tx(DistributionQueries, CorrectionQueries):
+class Tx(DistributionQueries, CorrectionQueries, ApiQueries):
     """Repository operations bound to one open transaction."""
 
     def __init__(self, conn: Connection, *, read_only: bool = False) -> None:
@@ -341,6 +342,10 @@ class Tx(DistributionQueries, CorrectionQueries):
         row = self.conn.execute(select(records).where(records.c.ssn == ssn)).mappings()
         found = row.one_or_none()
         return row_to_record(found) if found is not None else None
+
+    def record_updated_at(self, ssn: str) -> str | None:
+        return self.conn.execute(select(records.c.updated_at).where(records.c.ssn == ssn)
+                                 ).scalar_one_or_none()
 
     def save_record(self, record: DeathRecord, *, now: str, existed: bool) -> None:
         values = record_to_row(record, now)
