@@ -369,12 +369,13 @@ def narrow_reference(source: Path | pa.Table, *, ssn: str | None, dob: str | Non
             con.execute(f"CREATE VIEW ref_raw AS SELECT * FROM read_parquet('{path}')")
         else:
             con.register("ref_raw", source)
-        return con.execute(
+        return con.sql(
             "SELECT * FROM ref_raw WHERE ssn = $ssn OR substr(ssn, 1, 4) = $head "
             "OR substr(ssn, 6, 4) = $tail OR date_of_birth IN ($full, $swapped) "
             "OR date_of_birth IS NULL OR substr(date_of_birth, 6, 2) = '00' "
             "OR substr(date_of_birth, 9, 2) = '00'",
-            {"ssn": ssn, "head": ssn[:4] if ssn else None, "tail": ssn[5:] if ssn else None,
-             "full": full, "swapped": swapped}).to_arrow_table()
+            params={"ssn": ssn, "head": ssn[:4] if ssn else None,
+                    "tail": ssn[5:] if ssn else None, "full": full, "swapped": swapped}
+        ).to_arrow_table()
     finally:
         con.close()
