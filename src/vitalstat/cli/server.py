@@ -39,6 +39,7 @@ def serve(
         store = open_store(db)
         store.check_schema()
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         out.print(f"Vitalstat API on http://{host}:{port}/ (docs: /docs) for {store.url}")
         if workers > 1:
             import os
