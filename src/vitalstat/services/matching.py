@@ -255,8 +255,8 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     release holds it as it is) and one the subscriber may receive; the decision is then
     the one the engine gives a pre-pass row. Every other row is scored by the engine
     against the reference narrowed, in DuckDB, to a superset of the records any blocking
-    rule could pair with it (same SSN or SSN half, the full or swapped date of birth, or
-    no full date of birth on the record).
+    rule could pair with it (``match.engine.narrow_reference``), with the model scored in
+    plain SQL (the ``sql`` engine: Splink's decisions without its per-call setup).
     """
     prof = _profile(profile)
     today = today or date.today()
@@ -282,7 +282,7 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
             narrowed = narrowed.filter(pa.array(admitted(
                 narrowed, release_filter(sub.standing, today, rule))))
         run = match_rows(table, Reference(label, table=narrowed, held_now=held), model=model,
-                         profile=prof, threads=1)
+                         profile=prof, engine="sql", threads=1)
         result = run.rows[0]
     if sub is not None:
         label += f", as {sub.name} may receive it"
@@ -341,4 +341,5 @@ def _narrowed_reference(tx: Tx, release: Release | None, row: dict[str, Any]) ->
         source = pa.Table.from_batches(
             list(tx.record_batches(statuses=[RecordStatus.PUBLISHED, RecordStatus.HELD])),
             schema=RECORD_ARROW_SCHEMA)
-    return narrow_reference(source, ssn=row["ssn"], dob=row["dob"]).cast(RECORD_ARROW_SCHEMA)
+    return narrow_reference(source, ssn=row["ssn"], dob=row["dob"], first=row["first_name"],
+                            last=row["last_name"]).cast(RECORD_ARROW_SCHEMA)
