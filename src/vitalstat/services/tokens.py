@@ -126,6 +126,9 @@ class TokenVerifier:
         self._lock = threading.Lock()
         # HMAC(token) -> (hash it was verified against, when that stops counting)
         self._verified: dict[bytes, tuple[str, float]] = {}
+        # one argon2 check at a time per token: a burst of first requests waits for it
+        # instead of running (and allocating 64 MiB for) one check each
+        self._checking: dict[bytes, threading.Lock] = {}
 
     def authenticate(self, token: str) -> Identity:
         found = _TOKEN.fullmatch(token.strip())
@@ -138,15 +141,26 @@ class TokenVerifier:
             raise UnauthenticatedError("unknown or revoked API token")
         stored = str(row["secret_hash"])
         mac = hmac.new(self._key, token.encode(), hashlib.sha256).digest()
-        now = time.monotonic()
-        with self._lock:
-            cached = self._verified.get(mac)
-        if cached is None or cached[1] < now or not hmac.compare_digest(cached[0], stored):
-            if not verify_secret(stored, secret):
-                raise UnauthenticatedError("unknown or revoked API token")
+        if not self._fresh(mac, stored):
             with self._lock:
-                if len(self._verified) >= self.max_entries:
-                    self._verified.clear()
-                self._verified[mac] = (stored, now + self.ttl)
+                if len(self._checking) >= self.max_entries:
+                    self._checking.clear()
+                checking = self._checking.setdefault(mac, threading.Lock())
+            with checking:
+                if not self._fresh(mac, stored):
+                    if not verify_secret(stored, secret):
+                        raise UnauthenticatedError("unknown or revoked API token")
+                    with self._lock:
+                        if len(self._verified) >= self.max_entries:
+                            self._verified.clear()
+                            self._checking.clear()
+                        self._verified[mac] = (stored, time.monotonic() + self.ttl)
         return Identity(str(row["name"]), Role(str(row["role"])),
                         (row["subscriber"] and str(row["subscriber"])) or None, token_id)
+
+    def _fresh(self, mac: bytes, stored: str) -> bool:
+        """Whether this token was verified against ``stored`` less than ``ttl`` ago."""
+        with self._lock:
+            cached = self._verified.get(mac)
+        return (cached is not None and cached[1] >= time.monotonic()
+                and hmac.compare_digest(cached[0], stored))
