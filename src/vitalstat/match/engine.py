@@ -105,10 +105,21 @@ def _names(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
 
 
 def match_rows(table: pa.Table, ref: Reference, *, model: Model, profile: Profile,
-               engine: Engine = "duckdb", threads: int | None = None) -> MatchRun:
-    """Decide every row of ``table`` (string columns of ``normalise.INPUT_COLUMNS``)."""
+               engine: Engine = "duckdb", threads: int | None = None,
+               con: duckdb.DuckDBPyConnection | None = None) -> MatchRun:
+    """Decide every row of ``table`` (string columns of ``normalise.INPUT_COLUMNS``).
+
+    ``con``: a connection to reuse (``sql`` engine only), e.g. one per thread of a
+    server: the run's tables live in one transaction that is rolled back at the end.
+    """
     timings: dict[str, float] = {}
-    con = connect(threads)
+    reused = con is not None
+    if reused and engine != "sql":
+        raise ValueError("only the sql engine runs on a reused connection")
+    if con is None:
+        con = connect(threads)
+    else:
+        con.execute("BEGIN TRANSACTION")
     try:
         clean, problems = prepare(con, table, ref, timings)
         run = MatchRun([], {})
@@ -131,7 +142,10 @@ def match_rows(table: pa.Table, ref: Reference, *, model: Model, profile: Profil
         run.timings = timings
         return run
     finally:
-        con.close()
+        if reused:
+            con.execute("ROLLBACK")
+        else:
+            con.close()
 
 
 def prepare(con: duckdb.DuckDBPyConnection, table: pa.Table, ref: Reference,

@@ -7,8 +7,14 @@ written when the output is complete.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import json
+import queue
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +31,7 @@ from vitalstat.domain.policy import (
     may_receive,
     release_filter,
 )
-from vitalstat.domain.records import RecordStatus
+from vitalstat.domain.records import DeathRecord, RecordStatus
 from vitalstat.errors import ConfigError, NotFoundError, ValidationError
 from vitalstat.formats import file_sha256
 from vitalstat.match import (
@@ -45,6 +51,7 @@ from vitalstat.match.engine import RowResult, narrow_reference, probability, rea
 from vitalstat.match.files import check_columns, file_format
 from vitalstat.match.model import Model
 from vitalstat.match.normalise import normalise_input
+from vitalstat.match.reference_index import ReferenceIndex
 from vitalstat.services.record_filter import admitted
 from vitalstat.services.releases import Release, get_release, latest_release
 from vitalstat.services.subscribers import Subscriber, get_subscriber
@@ -54,8 +61,18 @@ from vitalstat.store.repo import RECORD_ARROW_SCHEMA
 if TYPE_CHECKING:
     from vitalstat.match.train import TrainReport
 
-__all__ = ["Explanation", "MatchSummary", "RowMatch", "explain_row", "match_one",
-           "reference_for", "run_match", "train_on_registry"]
+__all__ = [
+    "Explanation",
+    "MatchSummary",
+    "RowMatch",
+    "close_duckdb_pool",
+    "explain_row",
+    "match_one",
+    "reference_for",
+    "run_match",
+    "train_on_registry",
+    "warm_reference",
+]
 
 
 def reference_for(store: Store, release_id: str | None, *, subscriber: str | None = None,
@@ -254,9 +271,10 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     record is published now, unchanged since the reference release was built (so the
     release holds it as it is) and one the subscriber may receive; the decision is then
     the one the engine gives a pre-pass row. Every other row is scored by the engine
-    against the reference narrowed, in DuckDB, to a superset of the records any blocking
-    rule could pair with it (``match.engine.narrow_reference``), with the model scored in
-    plain SQL (the ``sql`` engine: Splink's decisions without its per-call setup).
+    against the records any blocking rule could pair with it (``narrow_reference``,
+    answered from the release kept in memory by a ``ReferenceIndex``), with the model
+    scored in plain SQL (the ``sql`` engine: Splink's decisions without its per-call
+    setup). The server calls :func:`warm_reference` at start.
     """
     prof = _profile(profile)
     today = today or date.today()
@@ -264,14 +282,21 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     table = pa.table({"id": ["1"], **{k: [v] for k, v in values.items()}},
                      schema=pa.schema([(n, pa.string()) for n in ["id", *values]]))
     check_columns("request", list(table.column_names))
-    model = load_model()
-    store.check_schema()
-    release = latest_release(store)
-    label = f"release {release.id}" if release else "current published records"
-    sub = get_subscriber(store, subscriber) if subscriber is not None else None
+    model = _model()
     clean, problems = normalise_input(table)
     cleaned = {k: v[0] for k, v in clean.to_pydict().items()}
-    result = _prepass_one(store, cleaned, problems[0], release, sub, model, prof, today, rule)
+    with store.transaction(write=False) as tx:  # one read for everything the fast path needs
+        release_row = tx.latest_release_row()
+        sub_row = tx.subscriber_row(subscriber) if subscriber is not None else None
+        rec = tx.get_record(cleaned["ssn"]) if cleaned["ssn"] else None
+        updated = tx.record_updated_at(cleaned["ssn"]) if rec is not None else None
+    if subscriber is not None and sub_row is None:
+        raise NotFoundError(f"no subscriber named {subscriber!r}")
+    sub = Subscriber.from_row(sub_row) if sub_row is not None else None
+    release = Release.from_row(release_row) if release_row is not None else None
+    label = f"release {release.id}" if release else "current published records"
+    result = _prepass_one(cleaned, problems[0], rec, updated, release, sub, model, prof,
+                          today, rule)
     path = "pre-pass"
     if result is None:
         path = "scored"
@@ -281,8 +306,9 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
         if sub is not None:
             narrowed = narrowed.filter(pa.array(admitted(
                 narrowed, release_filter(sub.standing, today, rule))))
-        run = match_rows(table, Reference(label, table=narrowed, held_now=held), model=model,
-                         profile=prof, engine="sql", threads=1)
+        with _pooled_duckdb() as con:
+            run = match_rows(table, Reference(label, table=narrowed, held_now=held),
+                             model=model, profile=prof, engine="sql", con=con)
         result = run.rows[0]
     if sub is not None:
         label += f", as {sub.name} may receive it"
@@ -296,15 +322,69 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     return found
 
 
-def _prepass_one(store: Store, row: dict[str, Any], problems: list[str],
-                 release: Release | None, sub: Subscriber | None, model: Model,
-                 prof: Profile, today: date, rule: EmbargoRule) -> RowResult | None:
+@functools.cache
+def _model() -> Model:
+    return load_model()
+
+
+_IDLE: queue.SimpleQueue[Any] = queue.SimpleQueue()  # DuckDB connections, reused
+
+
+@contextlib.contextmanager
+def _pooled_duckdb() -> Iterator[Any]:
+    """A DuckDB connection for one one-row match (its run rolls back; then reused)."""
+    try:
+        con = _IDLE.get_nowait()
+    except queue.Empty:
+        from vitalstat.match.engine import connect
+
+        con = connect(threads=1)
+    try:
+        yield con
+    finally:
+        _IDLE.put(con)
+
+
+@atexit.register
+def close_duckdb_pool() -> None:
+    """Close the pooled connections (the server does it at shutdown)."""
+    while True:
+        try:
+            _IDLE.get_nowait().close()
+        except queue.Empty:
+            return
+
+
+_INDEX: dict[str, ReferenceIndex] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def _release_index(release: Release) -> ReferenceIndex:
+    """The release's records in memory, indexed (the latest release's only)."""
+    key = str(release.records_parquet)
+    with _INDEX_LOCK:
+        found = _INDEX.get(key)
+        if found is None:
+            found = ReferenceIndex(pq.read_table(release.records_parquet))
+            _INDEX.clear()
+            _INDEX[key] = found
+    return found
+
+
+def warm_reference(store: Store) -> None:
+    """Load and index the latest release now, so the first one-row match need not."""
+    release = latest_release(store)
+    if release is not None:
+        _release_index(release)
+
+
+def _prepass_one(row: dict[str, Any], problems: list[str], rec: DeathRecord | None,
+                 updated: str | None, release: Release | None, sub: Subscriber | None,
+                 model: Model, prof: Profile, today: date, rule: EmbargoRule
+                 ) -> RowResult | None:
     ssn, dob = row["ssn"], row["dob"]
     if not ssn or not dob or dob[5:7] == "00" or dob[8:10] == "00":
         return None
-    with store.transaction(write=False) as tx:
-        rec = tx.get_record(ssn)
-        updated = tx.record_updated_at(ssn) if rec is not None else None
     if rec is None or rec.status is not RecordStatus.PUBLISHED or updated is None:
         return None
     if release is not None and updated > release.built_at:
@@ -336,10 +416,11 @@ def _prepass_one(store: Store, row: dict[str, Any], problems: list[str],
 def _narrowed_reference(tx: Tx, release: Release | None, row: dict[str, Any]) -> pa.Table:
     """Reference records any blocking rule could pair with ``row`` (a superset)."""
     if release is not None:
-        source: Path | pa.Table = release.records_parquet
-    else:
-        source = pa.Table.from_batches(
-            list(tx.record_batches(statuses=[RecordStatus.PUBLISHED, RecordStatus.HELD])),
-            schema=RECORD_ARROW_SCHEMA)
+        return _release_index(release).candidates(
+            ssn=row["ssn"], dob=row["dob"], first=row["first_name"],
+            last=row["last_name"]).cast(RECORD_ARROW_SCHEMA)
+    source = pa.Table.from_batches(  # before the first release: the current records
+        list(tx.record_batches(statuses=[RecordStatus.PUBLISHED, RecordStatus.HELD])),
+        schema=RECORD_ARROW_SCHEMA)
     return narrow_reference(source, ssn=row["ssn"], dob=row["dob"], first=row["first_name"],
                             last=row["last_name"]).cast(RECORD_ARROW_SCHEMA)

@@ -17,6 +17,7 @@ from vitalstat.config import Settings, cases_dir, embargo_rule, jobs_dir, keys_d
 from vitalstat.domain.integrity import IntegrityRules
 from vitalstat.domain.policy import DEFAULT_EMBARGO, EmbargoRule
 from vitalstat.services.match_jobs import run_job, unfinished_jobs
+from vitalstat.services.matching import close_duckdb_pool, warm_reference
 from vitalstat.services.tokens import TokenVerifier
 from vitalstat.store import Store
 from vitalstat.web import errors
@@ -88,8 +89,12 @@ def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for job_id in unfinished_jobs(store):  # left by a stopped server
             runner.submit(job_id)
+        # index the latest release for one-row matches, without delaying the start
+        threading.Thread(target=warm_reference, args=(store,), name="warm-reference",
+                         daemon=True).start()
         yield
         runner.shutdown()
+        close_duckdb_pool()
 
     app = FastAPI(
         title="Vitalstat API",
