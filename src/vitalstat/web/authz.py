@@ -28,7 +28,7 @@ _bearer = HTTPBearer(auto_error=False, description="an API token: vs_<id>_<secre
 
 def _guard(permission: Permission) -> Callable[..., None]:
     if permission is Permission.PUBLIC:
-        def public() -> None:
+        async def public() -> None:
             return None
         return public
 
@@ -46,7 +46,7 @@ def _guard(permission: Permission) -> Callable[..., None]:
     return guard
 
 
-def caller(request: Request) -> Identity:
+async def caller(request: Request) -> Identity:
     """The identity the guard authenticated (only on routes with a permission)."""
     return request.state.identity  # type: ignore[no-any-return]
 
