@@ -56,6 +56,57 @@ print(json.dumps({"records": r.records_created, "ingest_s": ingest_s, "release_s
 """
 
 
+# PostgreSQL: the same registry copied table by table from the SQLite one just built
+# (COPY), because `ingest` of a 1M-line file into PostgreSQL spends many minutes in its
+# set-based records insert on this cluster (see bench/README.md).
+SETUP_PG = """
+import json, sqlite3, sys, time
+from datetime import date
+from pathlib import Path
+from vitalstat.services import keys
+from vitalstat.services.releases import build_release
+from vitalstat.services.subscribers import add_subscriber
+from vitalstat.services.tokens import create_token
+from vitalstat.store import Store
+from vitalstat.store.schema import batches, events, records, reports, sources
+url, lite, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+store = Store.open(url); store.migrate()
+src = sqlite3.connect(lite)
+t = time.perf_counter()
+raw = store.engine.raw_connection()
+try:
+    cur = raw.cursor()
+    for table in (sources, batches, reports, records, events):
+        cols = [c.name for c in table.columns]
+        names = ", ".join(cols)
+        rows = src.execute(f"SELECT {names} FROM {table.name}")
+        with cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            while chunk := rows.fetchmany(50_000):
+                for row in chunk:
+                    copy.write_row(row)
+        if "id" in cols:
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT coalesce(max(id), 1) FROM {table.name}))")
+    cur.execute("ANALYZE")
+    raw.commit()
+finally:
+    raw.close()
+copy_s = time.perf_counter() - t
+n = src.execute("SELECT count(*) FROM records").fetchone()[0]
+keys.generate_key(store, work / "keys", actor="bench")
+t = time.perf_counter()
+build_release(store, actor="bench", releases=work / "releases", keys=work / "keys")
+release_s = time.perf_counter() - t
+add_subscriber(store, "bench-bank", tier="certified", actor="bench",
+               certified_until=date(2099, 12, 31))
+sub, _ = create_token(store, "bench-bank-app", role="subscriber", subscriber="bench-bank",
+                      actor="bench")
+reg, _ = create_token(store, "bench-registrar", role="registrar", actor="bench")
+print(json.dumps({"records": n, "ingest_s": copy_s, "release_s": release_s,
+                  "subscriber_token": sub, "registrar_token": reg, "built_by": "copy"}))
+"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -138,14 +189,17 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def backend(name: str, url: str, dmf: Path, work: Path, args: argparse.Namespace) -> dict:
+def backend(name: str, url: str, dmf: Path, work: Path, args: argparse.Namespace,
+            copy_from: Path | None = None) -> dict:
     work.mkdir(parents=True, exist_ok=True)
-    print(f"[{name}] building the registry ({args.records:,} records)", flush=True)
-    setup = subprocess.run([sys.executable, "-c", SETUP, url, str(dmf), str(work)],
+    print(f"[{name}] building the registry ({args.records:,} records"
+          f"{', copied from ' + copy_from.name if copy_from else ''})", flush=True)
+    script, source = (SETUP_PG, str(copy_from)) if copy_from else (SETUP, str(dmf))
+    setup = subprocess.run([sys.executable, "-c", script, url, source, str(work)],
                            capture_output=True, text=True, check=True)
     built = json.loads(setup.stdout.strip().splitlines()[-1])
-    print(f"[{name}] ingest {built['ingest_s']:.1f} s, release {built['release_s']:.1f} s",
-          flush=True)
+    print(f"[{name}] {built.get('built_by', 'ingest')} {built['ingest_s']:.1f} s, "
+          f"release {built['release_s']:.1f} s", flush=True)
     plan = work / "plan.json"
     plan.write_text(json.dumps({**samples(dmf, 20_000, seed=7),
                                 "subscriber_token": built["subscriber_token"],
@@ -162,7 +216,8 @@ def backend(name: str, url: str, dmf: Path, work: Path, args: argparse.Namespace
                         args.seconds)
     finally:
         stop(proc)
-    return {"records": built["records"], "ingest_s": round(built["ingest_s"], 1),
+    return {"records": built["records"], "built_by": built.get("built_by", "ingest"),
+            "build_s": round(built["ingest_s"], 1),
             "release_s": round(built["release_s"], 1), **result}
 
 
@@ -233,7 +288,8 @@ def main() -> None:
             conn.execute(text("CREATE DATABASE vs_api_bench"))
         admin.dispose()
         pg = db_url(args.pg_url).rsplit("/", 1)[0] + "/vs_api_bench"
-        results["postgresql"] = backend("postgresql", pg, dmf, work / "postgresql", args)
+        results["postgresql"] = backend("postgresql", pg, dmf, work / "postgresql", args,
+                                        copy_from=work / "sqlite" / "registry.db")
     floor_rps = results["floor"]["stats"]["Aggregated"]["rps"]
     report("floor", results["floor"], floor_rps)
     for name in ("sqlite", "postgresql"):

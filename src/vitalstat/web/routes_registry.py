@@ -152,10 +152,14 @@ SSNPath = Annotated[str, PathParam(min_length=9, max_length=11,
 
 @route(router, "GET", "/records/{ssn}", P.RECORDS_READ,
        response_model=RecordView | PublicRecord)
-def lookup(request: Request, ssn: SSNPath, who: Who) -> RecordView | PublicRecord | JSONResponse:
+async def lookup(request: Request, ssn: SSNPath, who: Who
+                 ) -> RecordView | PublicRecord | JSONResponse:
     """A record by SSN. A subscriber token gets the public fields of a record it may
     receive (tier, embargo, restricted sources: as its deliveries), else 404 as for an SSN
-    not on the file; staff get the record, its reports and its events."""
+    not on the file; staff get the record, its reports and its events.
+
+    async, run in the event loop: a few primary-key reads, cheaper than a hop to the
+    threadpool (the lookup is 90% of the load)."""
     store = request.app.state.store
     if who.role is Role.SUBSCRIBER:
         assert who.subscriber is not None
