@@ -6,13 +6,15 @@
 #   signing key (first run), builds a signed release, verifies it (with minisign too,
 #   when installed), adds a subscriber and delivers to it, and finally matches the
 #   synthetic subscriber file against the release and summarises the decisions.
+#   Last, it creates an admin API token and serves the HTTP API in the foreground,
+#   printing its URL and the token (NO_SERVE=1 skips that step; HOST/PORT to change).
 # Re-running it is safe: files already ingested are recognised and change nothing.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_venv ""
+ensure_venv "server"
 vs="$VENV/bin/vitalstat"
 export VITALSTAT_DB="${VITALSTAT_DB:-$ROOT/vitalstat.db}"
 people="${PEOPLE:-100000}"
@@ -103,3 +105,15 @@ if [ -n "$first_match" ]; then
   log "why row $first_match matched"
   "$vs" match-explain "$first_match"
 fi
+
+if [ "${NO_SERVE:-}" = 1 ]; then
+  log "NO_SERVE=1: not starting the API server"
+  exit 0
+fi
+log "creating an admin API token and starting the API (Ctrl-C stops it)"
+token="$("$vs" token create "demo-admin-$(date +%s)" --role admin | tail -n 1)"
+host="${HOST:-127.0.0.1}"; port="${PORT:-8000}"
+echo "API:   http://$host:$port/   (docs: http://$host:$port/docs)"
+echo "token: $token"
+echo "try:   curl -s -H 'Authorization: Bearer $token' http://$host:$port/stats"
+exec "$vs" serve --host "$host" --port "$port"

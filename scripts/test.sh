@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone on a fresh machine:
-#   creates .venv, installs vitalstat[dev,spark], starts a throwaway PostgreSQL 15 cluster
+#   creates .venv, installs vitalstat[dev,spark,server], starts a throwaway PostgreSQL 15 cluster
 #   (installing it with apt if missing), runs ruff and pytest (SQLite + PostgreSQL), then
 #   the Spark-marked tests in their own step (Java 17 installed with apt if missing).
 # Extra arguments go to pytest, e.g. scripts/test.sh -k dmf
@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_venv "dev,spark"
+ensure_venv "dev,spark,server"
 if ! command -v java >/dev/null 2>&1; then
   log "java not found; installing openjdk-17-jre-headless with apt (Spark tests)"
   apt_install openjdk-17-jre-headless

@@ -33,6 +33,7 @@ __all__ = [
     "db_url",
     "default_actor",
     "embargo_rule",
+    "jobs_dir",
     "keys_dir",
     "releases_dir",
     "roles_of",
@@ -60,6 +61,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "VITALSTAT_PRIVACY_OFFICERS": ("(none)", "users holding the privacy-officer role "
                                    "(comma-separated names)"),
     "VITALSTAT_ADMINS": ("(none)", "users holding the admin role (comma-separated names)"),
+    "VITALSTAT_JOBS_DIR": ("./jobs", "where the API keeps match jobs' input and decisions "
+                           "files"),
 }
 
 
@@ -70,6 +73,11 @@ def releases_dir(value: str | None = None) -> Path:
 def cases_dir(value: Path | None = None) -> Path:
     """``--cases-dir`` / ``VITALSTAT_CASES_DIR``: case evidence and letters."""
     return Path(value or os.environ.get("VITALSTAT_CASES_DIR") or "cases")
+
+
+def jobs_dir(value: str | None = None) -> Path:
+    """``VITALSTAT_JOBS_DIR``: match jobs submitted over the API (input and decisions)."""
+    return Path(value or os.environ.get("VITALSTAT_JOBS_DIR") or "jobs")
 
 
 def keys_dir(value: str | None = None) -> Path:

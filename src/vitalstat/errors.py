@@ -20,9 +20,12 @@ map codes to exit statuses or HTTP statuses in exactly one place each.
     │   ├── UnregisteredSourceError     unregistered-source
     │   ├── SelfApprovalError           self-approval  (the two-person rule)
     │   ├── DisclosureRefused           disclosure-refused (every reason named)
-    │   └── RoleRequired                role-required  (the acting user lacks a role)
+    │   ├── RoleRequired                role-required  (the acting user lacks a role)
+    │   └── ForbiddenError              forbidden      (the caller's role may not do this)
+    ├── UnauthenticatedError            unauthenticated (no, unknown or revoked token)
     ├── NotFoundError                   not-found
     ├── ConflictError                   conflict
+    │   └── IdempotencyKeyReused        idempotency-key-reused
     ├── StoreError                      store          (driver errors, translated)
     │   ├── StoreUnavailableError       store-unavailable
     │   ├── SchemaOutOfDateError        schema-out-of-date
@@ -47,6 +50,8 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "DisclosureRefused",
+    "ForbiddenError",
+    "IdempotencyKeyReused",
     "InputFileError",
     "InvalidDate",
     "InvalidName",
@@ -61,6 +66,7 @@ __all__ = [
     "SignatureError",
     "StoreError",
     "StoreUnavailableError",
+    "UnauthenticatedError",
     "UnregisteredSourceError",
     "ValidationError",
     "VitalstatError",
@@ -232,3 +238,21 @@ class AuditLogError(VitalstatError):
     def __init__(self, message: str, *, event_id: int | None = None) -> None:
         super().__init__(message)
         self.event_id = event_id
+
+
+class ForbiddenError(RefusedError):
+    """The caller is known, but its role may not do this."""
+
+    code = "forbidden"
+
+
+class UnauthenticatedError(VitalstatError):
+    """No API token, or one that is malformed, unknown or revoked."""
+
+    code = "unauthenticated"
+
+
+class IdempotencyKeyReused(ConflictError):
+    """An ``Idempotency-Key`` already answered a request with another body."""
+
+    code = "idempotency-key-reused"

@@ -15,6 +15,7 @@ from vitalstat.cli import holds as _holds  # noqa: F401  (registers commands)
 from vitalstat.cli import matching as _matching  # noqa: F401  (registers commands)
 from vitalstat.cli import registry as _registry  # noqa: F401  (registers commands)
 from vitalstat.cli import releases as _releases  # noqa: F401  (registers commands)
+from vitalstat.cli import server as _server  # noqa: F401  (registers commands)
 from vitalstat.cli import sources as _sources  # noqa: F401  (registers commands)
 from vitalstat.cli.common import app, err
 

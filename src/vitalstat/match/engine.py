@@ -26,7 +26,7 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from vitalstat.match.comparisons import BLOCKS, COMPARISONS
+from vitalstat.match.comparisons import BLOCKING_RULES, BLOCKS, COMPARISONS, Comparison
 from vitalstat.match.decide import (
     Candidate,
     Decision,
@@ -36,13 +36,17 @@ from vitalstat.match.decide import (
     decide,
     resolve_claims,
 )
-from vitalstat.match.features import feature_select, key_exprs
+from vitalstat.match.features import FEATURE_COLUMNS, feature_select, key_exprs
 from vitalstat.match.model import Model
 from vitalstat.match.normalise import first_keys, first_name_keys, last_name_keys, normalise_input
 
-__all__ = ["Engine", "MatchRun", "Reference", "RowResult", "match_rows", "prepare"]
+__all__ = ["Engine", "MatchRun", "Reference", "RowResult", "match_rows", "narrow_reference",
+           "prepare"]
 
-Engine = Literal["duckdb", "spark"]
+#: ``duckdb`` and ``spark`` score with Splink; ``sql`` scores the same model in plain
+#: DuckDB SQL (the same levels, blocking rules, weights and floor), without Splink's
+#: per-call setup (~0.2 s): for one row or a handful, as the API's one-row match does.
+Engine = Literal["duckdb", "spark", "sql"]
 #: Pairs scoring below this weight are dropped by Splink straight away.
 SCORE_FLOOR = -12.0
 #: DuckDB's share of the 4 GiB budget; Python holds the decisions beside it.
@@ -101,17 +105,31 @@ def _names(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
 
 
 def match_rows(table: pa.Table, ref: Reference, *, model: Model, profile: Profile,
-               engine: Engine = "duckdb", threads: int | None = None) -> MatchRun:
-    """Decide every row of ``table`` (string columns of ``normalise.INPUT_COLUMNS``)."""
+               engine: Engine = "duckdb", threads: int | None = None,
+               con: duckdb.DuckDBPyConnection | None = None) -> MatchRun:
+    """Decide every row of ``table`` (string columns of ``normalise.INPUT_COLUMNS``).
+
+    ``con``: a connection to reuse (``sql`` engine only), e.g. one per thread of a
+    server: the run's tables live in one transaction that is rolled back at the end.
+    """
     timings: dict[str, float] = {}
-    con = connect(threads)
+    reused = con is not None
+    if reused and engine != "sql":
+        raise ValueError("only the sql engine runs on a reused connection")
+    if con is None:
+        con = connect(threads)
+    else:
+        con.execute("BEGIN TRANSACTION")
     try:
         clean, problems = prepare(con, table, ref, timings)
         run = MatchRun([], {})
         run.reference_records = _count(con, "SELECT count(*) FROM ref")
         with _timed(timings, "score"):
             if _count(con, "SELECT count(*) FROM rest") and run.reference_records:
-                _score(con, model, engine)
+                if engine == "sql":
+                    _score_sql(con, model)
+                else:
+                    _score(con, model, engine)
             else:
                 con.execute(_EMPTY_SCORED)
             run.pairs_scored = _count(con, "SELECT count(*) FROM scored")
@@ -124,7 +142,10 @@ def match_rows(table: pa.Table, ref: Reference, *, model: Model, profile: Profil
         run.timings = timings
         return run
     finally:
-        con.close()
+        if reused:
+            con.execute("ROLLBACK")
+        else:
+            con.close()
 
 
 def prepare(con: duckdb.DuckDBPyConnection, table: pa.Table, ref: Reference,
@@ -259,6 +280,41 @@ def _score(con: duckdb.DuckDBPyConnection, model: Model, engine: Engine) -> None
     """)
 
 
+def _gamma_sql(comp: Comparison) -> str:
+    """Splink's comparison vector value for ``comp`` (-1 missing, 0 else, n-1.. levels)."""
+    whens = [f"WHEN {comp.null_sql} THEN -1"]
+    for lv in comp.levels:
+        if lv.is_else:
+            continue
+        parts = [f"({lv.sql})"] if lv.sql else []
+        if lv.array:
+            parts.append(f"(array_length(list_intersect({lv.array}_l, {lv.array}_r)) >= 1)")
+        whens.append(f"WHEN {' OR '.join(parts)} THEN {comp.key_to_gamma(lv.key)}")
+    return f"CASE {' '.join(whens)} ELSE 0 END"
+
+
+def _score_sql(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Score ``rest`` x ``ref`` as Splink does (blocking rules, levels, m/u, floor)."""
+    cols = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
+    blocked = " OR ".join(f"({rule})" for rule in BLOCKING_RULES)
+    gammas = ", ".join(f"{_gamma_sql(c)} AS gamma_{c.name}" for c in COMPARISONS)
+    weight = " + ".join(
+        f"CASE gamma_{c.name} "
+        + " ".join(f"WHEN {c.key_to_gamma(k)} THEN {model.weight(c.name, k)!r}"
+                   for k in [lv.key for lv in c.levels])
+        + " ELSE 0.0 END" for c in COMPARISONS)
+    con.execute(f"""
+        CREATE TABLE scored AS
+        WITH pairs AS (SELECT {cols} FROM rest l JOIN ref r ON {blocked}),
+        g AS (SELECT unique_id_l AS row_uid, unique_id_r AS rec_ssn, {gammas} FROM pairs),
+        w AS (SELECT *, {model.prior_weight!r} + {weight} AS match_weight FROM g)
+        SELECT row_uid, rec_ssn, match_weight, {_GAMMAS} FROM w
+        WHERE match_weight >= {SCORE_FLOOR}
+        QUALIFY row_number() OVER (PARTITION BY row_uid ORDER BY match_weight DESC,
+                                   rec_ssn) <= 2
+    """)
+
+
 def _decide_all(con: duckdb.DuckDBPyConnection, clean: pa.Table, problems: list[list[str]],
                 ref: Reference, model: Model, profile: Profile) -> list[RowResult]:
     """Best and second-best candidate per row, with the record's status, then the rules.
@@ -349,3 +405,38 @@ def reasons(out: Outcome, problems: list[str]) -> str:
     parts.extend(out.rules)
     parts.extend(problems)
     return "; ".join(parts)
+
+
+def narrow_reference(source: Path | pa.Table, *, ssn: str | None, dob: str | None,
+                     first: str | None, last: str | None) -> pa.Table:
+    """The records of ``source`` (a records Parquet file or table) that a blocking rule
+    (``comparisons.BLOCKS``) could pair with one cleaned row: a superset, so scoring the
+    row against it decides as scoring it against all of ``source`` does.
+
+    Per block: the SSN; a record's full date of birth equal to the row's full or swapped
+    one (blocks 2-6); either SSN half (3, 4, 7, 8); for records without a full date of
+    birth, the same birth year and month (9) or the same first name and surname (10).
+    """
+    full = dob if dob and dob[5:7] != "00" and dob[8:10] != "00" else None
+    swapped = (f"{full[:5]}{full[8:10]}-{full[5:7]}" if full and "01" <= full[8:10] <= "12"
+               else None)
+    con = duckdb.connect()
+    try:
+        if isinstance(source, Path):
+            path = str(source).replace("'", "''")
+            con.execute(f"CREATE VIEW ref_raw AS SELECT * FROM read_parquet('{path}')")
+        else:
+            con.register("ref_raw", source)
+        return con.sql(
+            "SELECT * FROM ref_raw WHERE ssn = $ssn OR date_of_birth IN ($full, $swapped)"
+            " OR substr(ssn, 1, 4) = $head OR substr(ssn, 6, 4) = $tail"
+            " OR ((date_of_birth IS NULL OR substr(date_of_birth, 6, 2) = '00'"
+            "      OR substr(date_of_birth, 9, 2) = '00')"
+            "     AND (substr(date_of_birth, 1, 7) = $year_month"
+            "          OR (first_name = $first AND last_name = $last)))",
+            params={"ssn": ssn, "head": ssn[:4] if ssn else None,
+                    "tail": ssn[5:] if ssn else None, "full": full, "swapped": swapped,
+                    "year_month": dob[:7] if dob else None, "first": first, "last": last}
+        ).to_arrow_table()
+    finally:
+        con.close()

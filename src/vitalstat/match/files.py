@@ -26,8 +26,8 @@ from vitalstat.match.engine import RowResult, probability
 from vitalstat.match.model import Model
 from vitalstat.match.normalise import INPUT_COLUMNS
 
-__all__ = ["OUTPUT_COLUMNS", "explain_path", "file_format", "read_explain", "read_input",
-           "write_results"]
+__all__ = ["OUTPUT_COLUMNS", "check_columns", "explain_path", "file_format", "read_explain",
+           "read_input", "write_results"]
 
 OUTPUT_COLUMNS = ("id", "decision", "dmf_ssn", "match_probability", "match_weight",
                   "date_of_death", "reasons")
@@ -40,7 +40,8 @@ def file_format(path: Path) -> str:
     raise InputFileError(LineProblem(str(path), 0, "file", "expected a .csv or .parquet file"))
 
 
-def _check_columns(path: Path, names: list[str]) -> None:
+def check_columns(path: Path | str, names: list[str]) -> None:
+    """Refuse unknown columns, a missing ``id``, or nothing to match on."""
     unknown = [n for n in names if n not in INPUT_COLUMNS]
     problems = []
     if unknown:
@@ -63,14 +64,14 @@ def read_input(path: Path) -> pa.Table:
             with path.open("rb") as fh:
                 header = fh.readline().decode("utf-8-sig").strip()
             names = [n.strip() for n in next(csv.reader([header]))] if header else []
-            _check_columns(path, names)
+            check_columns(path, names)
             table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(encoding="utf-8"),
                                   convert_options=pcsv.ConvertOptions(
                                       column_types=dict.fromkeys(names, pa.string()),
                                       strings_can_be_null=False))
         else:
             schema = pq.read_schema(path)
-            _check_columns(path, list(schema.names))
+            check_columns(path, list(schema.names))
             table = pq.read_table(path)
             table = table.cast(pa.schema([(n, pa.string()) for n in table.column_names]))
     except (OSError, pa.ArrowInvalid) as exc:

@@ -47,7 +47,7 @@ from vitalstat.services.refusals import audited_refusals
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
-__all__ = ["MAX_PROBLEMS_SHOWN", "IngestResult", "ingest_file"]
+__all__ = ["MAX_PROBLEMS_SHOWN", "IngestResult", "ingest_file", "ingest_reports"]
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -220,3 +220,27 @@ def _write_quarantine(path: Path, fmt: str, problems: list[LineProblem], out: Pa
     copy_lines(path, fmt, {p.line for p in problems}, out)
     errors = out.with_name(out.name + ".errors.txt")
     errors.write_text("".join(f"{p}\n" for p in problems), encoding="utf-8")
+
+
+def ingest_reports(store: Store, reports: list[dict[str, str | None]], *, source_kind: str,
+                   source_id: str, actor: str, chunk_lines: int = 50_000,
+                   rules: IntegrityRules | None = None) -> IngestResult:
+    """Ingest reports given as values (the CSV schema's columns), e.g. from a JSON request.
+
+    They are written as one CSV file and go through :func:`ingest_file` unchanged: the
+    same checks, the same idempotency (the same reports from the same source again are
+    recognised and change nothing), one batch and one event.
+    """
+    import tempfile
+
+    from vitalstat.formats.tabular import write_csv
+
+    if not reports:
+        raise ValidationError("no reports given", field="reports")
+    with tempfile.TemporaryDirectory(prefix="vitalstat-reports-") as tmp:
+        path = Path(tmp) / "reports.csv"
+        write_csv(path, reports)
+        result = ingest_file(store, path, source_kind=source_kind, source_id=source_id,
+                             actor=actor, fmt="csv", chunk_lines=chunk_lines, rules=rules)
+    result.file = "reports.csv"
+    return result

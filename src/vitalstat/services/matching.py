@@ -7,8 +7,14 @@ written when the output is complete.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import json
+import queue
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,8 +24,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from vitalstat.domain.policy import DEFAULT_EMBARGO, EmbargoRule, release_filter
-from vitalstat.domain.records import RecordStatus
+from vitalstat.domain.policy import (
+    DEFAULT_EMBARGO,
+    EmbargoRule,
+    RecordFacts,
+    may_receive,
+    release_filter,
+)
+from vitalstat.domain.records import DeathRecord, RecordStatus
 from vitalstat.errors import ConfigError, NotFoundError, ValidationError
 from vitalstat.formats import file_sha256
 from vitalstat.match import (
@@ -33,18 +45,34 @@ from vitalstat.match import (
     read_input,
     write_results,
 )
-from vitalstat.match.files import file_format
+from vitalstat.match.comparisons import COMPARISONS
+from vitalstat.match.decide import Candidate, Decision, decide
+from vitalstat.match.engine import RowResult, narrow_reference, probability, reasons
+from vitalstat.match.files import check_columns, file_format
+from vitalstat.match.model import Model
+from vitalstat.match.normalise import normalise_input
+from vitalstat.match.reference_index import ReferenceIndex
 from vitalstat.services.record_filter import admitted
 from vitalstat.services.releases import Release, get_release, latest_release
-from vitalstat.services.subscribers import get_subscriber
-from vitalstat.store import Store
+from vitalstat.services.subscribers import Subscriber, get_subscriber
+from vitalstat.store import Store, Tx
 from vitalstat.store.repo import RECORD_ARROW_SCHEMA
 
 if TYPE_CHECKING:
     from vitalstat.match.train import TrainReport
 
-__all__ = ["Explanation", "MatchSummary", "explain_row", "reference_for", "run_match",
-           "train_on_registry"]
+__all__ = [
+    "Explanation",
+    "MatchSummary",
+    "RowMatch",
+    "close_duckdb_pool",
+    "explain_row",
+    "match_one",
+    "reference_for",
+    "run_match",
+    "train_on_registry",
+    "warm_reference",
+]
 
 
 def reference_for(store: Store, release_id: str | None, *, subscriber: str | None = None,
@@ -202,3 +230,197 @@ def train_on_registry(store: Store, *, rows: int = 20_000, seed: int = 0,
                         detail={"rows": rows, "seed": seed, "out": str(out) if out else None,
                                 "labelled_pairs": report.labelled_pairs})
     return report
+
+
+# ------------------------------------------------------------------ one row
+
+
+@dataclass(frozen=True, slots=True)
+class RowMatch:
+    """One row's decision, as a line of the decisions file has it."""
+
+    decision: str
+    dmf_ssn: str
+    match_probability: float | None
+    match_weight: float | None
+    date_of_death: str
+    reasons: str
+    reference: str
+    path: str  # "pre-pass" (decided from the record itself) or "scored"
+
+
+def _row_match(result: RowResult, reference: str, path: str) -> RowMatch:
+    c = result.candidate
+    shown = result.decision is not Decision.NONE and c is not None
+    return RowMatch(result.decision.label, c.ssn if shown and c else "",
+                    round(probability(c.weight), 6) if c else None,
+                    round(c.weight, 3) if c else None,
+                    (c.date_of_death or "") if shown and c else "", result.reasons,
+                    reference, path)
+
+
+def match_one(store: Store, row: dict[str, str | None], *, actor: str,
+              subscriber: str | None = None, profile: str = "insurer",
+              rule: EmbargoRule = DEFAULT_EMBARGO, today: date | None = None) -> RowMatch:
+    """Decide one row (the columns of a subscriber file) against the same reference as
+    :func:`run_match`, with the same decision; one ``match.run`` event.
+
+    Fast path, for the common case: the engine's exact pre-pass (same SSN, first name,
+    surname, full date of birth, no disagreeing middle name) checked against the
+    registry's record for the row's SSN, read by primary key. It is taken only when that
+    record is published now, unchanged since the reference release was built (so the
+    release holds it as it is) and one the subscriber may receive; the decision is then
+    the one the engine gives a pre-pass row. Every other row is scored by the engine
+    against the records any blocking rule could pair with it (``narrow_reference``,
+    answered from the release kept in memory by a ``ReferenceIndex``), with the model
+    scored in plain SQL (the ``sql`` engine: Splink's decisions without its per-call
+    setup). The server calls :func:`warm_reference` at start.
+    """
+    prof = _profile(profile)
+    today = today or date.today()
+    values = {k: ("" if v is None else str(v)) for k, v in row.items() if k != "id"}
+    table = pa.table({"id": ["1"], **{k: [v] for k, v in values.items()}},
+                     schema=pa.schema([(n, pa.string()) for n in ["id", *values]]))
+    check_columns("request", list(table.column_names))
+    model = _model()
+    clean, problems = normalise_input(table)
+    cleaned = {k: v[0] for k, v in clean.to_pydict().items()}
+    with store.transaction(write=False) as tx:  # one read for everything the fast path needs
+        release_row = tx.latest_release_row()
+        sub_row = tx.subscriber_row(subscriber) if subscriber is not None else None
+        rec = tx.get_record(cleaned["ssn"]) if cleaned["ssn"] else None
+        updated = tx.record_updated_at(cleaned["ssn"]) if rec is not None else None
+    if subscriber is not None and sub_row is None:
+        raise NotFoundError(f"no subscriber named {subscriber!r}")
+    sub = Subscriber.from_row(sub_row) if sub_row is not None else None
+    release = Release.from_row(release_row) if release_row is not None else None
+    label = f"release {release.id}" if release else "current published records"
+    result = _prepass_one(cleaned, problems[0], rec, updated, release, sub, model, prof,
+                          today, rule)
+    path = "pre-pass"
+    if result is None:
+        path = "scored"
+        with store.transaction(write=False) as tx:
+            held = frozenset(tx.unpublished_ssns())
+            narrowed = _narrowed_reference(tx, release, cleaned)
+        if sub is not None:
+            narrowed = narrowed.filter(pa.array(admitted(
+                narrowed, release_filter(sub.standing, today, rule))))
+        with _pooled_duckdb() as con:
+            run = match_rows(table, Reference(label, table=narrowed, held_now=held),
+                             model=model, profile=prof, engine="sql", con=con)
+        result = run.rows[0]
+    if sub is not None:
+        label += f", as {sub.name} may receive it"
+    found = _row_match(result, label, path)
+    with store.transaction() as tx:
+        tx.append_event(actor=actor, kind="match.run", subject="match:one-row",
+                        detail={"input": "one row (API)", "rows": 1,
+                                "counts": {found.decision: 1}, "reference": label,
+                                "subscriber": sub.name if sub else None,
+                                "profile": prof.name, "engine": path})
+    return found
+
+
+@functools.cache
+def _model() -> Model:
+    return load_model()
+
+
+_IDLE: queue.SimpleQueue[Any] = queue.SimpleQueue()  # DuckDB connections, reused
+
+
+@contextlib.contextmanager
+def _pooled_duckdb() -> Iterator[Any]:
+    """A DuckDB connection for one one-row match (its run rolls back; then reused)."""
+    try:
+        con = _IDLE.get_nowait()
+    except queue.Empty:
+        from vitalstat.match.engine import connect
+
+        con = connect(threads=1)
+    try:
+        yield con
+    finally:
+        _IDLE.put(con)
+
+
+@atexit.register
+def close_duckdb_pool() -> None:
+    """Close the pooled connections (the server does it at shutdown)."""
+    while True:
+        try:
+            _IDLE.get_nowait().close()
+        except queue.Empty:
+            return
+
+
+_INDEX: dict[str, ReferenceIndex] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def _release_index(release: Release) -> ReferenceIndex:
+    """The release's records in memory, indexed (the latest release's only)."""
+    key = str(release.records_parquet)
+    with _INDEX_LOCK:
+        found = _INDEX.get(key)
+        if found is None:
+            found = ReferenceIndex(pq.read_table(release.records_parquet))
+            _INDEX.clear()
+            _INDEX[key] = found
+    return found
+
+
+def warm_reference(store: Store) -> None:
+    """Load and index the latest release now, so the first one-row match need not."""
+    release = latest_release(store)
+    if release is not None:
+        _release_index(release)
+
+
+def _prepass_one(row: dict[str, Any], problems: list[str], rec: DeathRecord | None,
+                 updated: str | None, release: Release | None, sub: Subscriber | None,
+                 model: Model, prof: Profile, today: date, rule: EmbargoRule
+                 ) -> RowResult | None:
+    ssn, dob = row["ssn"], row["dob"]
+    if not ssn or not dob or dob[5:7] == "00" or dob[8:10] == "00":
+        return None
+    if rec is None or rec.status is not RecordStatus.PUBLISHED or updated is None:
+        return None
+    if release is not None and updated > release.built_at:
+        return None  # the release may hold another version: let the engine read it
+    if sub is not None and not may_receive(sub.standing, RecordFacts(
+            rec.date_of_death, rec.restricted), today, rule).allowed:
+        return None
+    rec_dob = rec.date_of_birth.iso() if rec.date_of_birth else None
+    if (row["first_name"] != (rec.name.first or None) or row["last_name"] != rec.name.last
+            or dob != rec_dob):
+        return None
+    mine, theirs = row["middle_name"], rec.name.middle or None
+    if mine is None or theirs is None:
+        middle = "missing"
+    elif mine == theirs:
+        middle = "exact"
+    elif (len(mine) == 1 or len(theirs) == 1) and mine[0] == theirs[0]:
+        middle = "initial"
+    else:
+        return None
+    levels = {c.name: (middle if c.name == "middle" else "exact") for c in COMPARISONS}
+    weight = model.prior_weight + sum(model.weight(n, lv) for n, lv in levels.items())
+    dod = rec.date_of_death.iso() if rec.date_of_death else None
+    outcome = decide(Candidate(ssn, weight, levels, False, dod), None, prof, row_has_ssn=True)
+    return RowResult(outcome.decision, outcome.candidate, reasons(outcome, problems),
+                     outcome.rules, problems)
+
+
+def _narrowed_reference(tx: Tx, release: Release | None, row: dict[str, Any]) -> pa.Table:
+    """Reference records any blocking rule could pair with ``row`` (a superset)."""
+    if release is not None:
+        return _release_index(release).candidates(
+            ssn=row["ssn"], dob=row["dob"], first=row["first_name"],
+            last=row["last_name"]).cast(RECORD_ARROW_SCHEMA)
+    source = pa.Table.from_batches(  # before the first release: the current records
+        list(tx.record_batches(statuses=[RecordStatus.PUBLISHED, RecordStatus.HELD])),
+        schema=RECORD_ARROW_SCHEMA)
+    return narrow_reference(source, ssn=row["ssn"], dob=row["dob"], first=row["first_name"],
+                            last=row["last_name"]).cast(RECORD_ARROW_SCHEMA)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from vitalstat.domain.identity import normalize_ssn
+from vitalstat.domain.policy import DEFAULT_EMBARGO, EmbargoRule, RecordFacts, may_receive
 from vitalstat.domain.records import DeathRecord
 from vitalstat.domain.reports import DeathReport
-from vitalstat.errors import SchemaOutOfDateError
+from vitalstat.errors import NotFoundError, SchemaOutOfDateError
 from vitalstat.store import Store
 
-__all__ = ["RecordView", "init_registry", "registry_stats", "sample_ssn", "show_record"]
+__all__ = ["RecordView", "init_registry", "record_for_subscriber", "registry_stats",
+           "sample_ssn", "show_record"]
 
 
 def init_registry(store: Store, *, actor: str) -> tuple[str, bool]:
@@ -56,3 +59,28 @@ def sample_ssn(store: Store) -> str | None:
     store.check_schema()
     with store.transaction(write=False) as tx:
         return tx.sample_record_ssn()
+
+
+def record_for_subscriber(store: Store, ssn: str, subscriber: str, *, today: date,
+                          rule: EmbargoRule = DEFAULT_EMBARGO) -> DeathRecord:
+    """The record for ``ssn`` if ``subscriber`` may receive it today (``domain.policy``,
+    the decision its deliveries get); otherwise the same ``not-found`` as for an SSN not
+    on the file, so a lookup never reveals a record the subscriber may not have.
+
+    Built for many lookups a second: two primary-key reads in one transaction, no schema
+    check (the server checks the schema once at start).
+    """
+    from vitalstat.services.subscribers import Subscriber
+
+    norm = normalize_ssn(ssn)
+    with store.transaction(write=False) as tx:
+        row = tx.subscriber_row(subscriber)
+        record = tx.get_record(norm)
+    if row is None:
+        raise NotFoundError(f"no subscriber named {subscriber!r}")
+    standing = Subscriber.from_row(row).standing
+    if record is None or not may_receive(standing, RecordFacts(
+            record.date_of_death, record.restricted, record.status.value == "published"),
+            today, rule).allowed:
+        raise NotFoundError("no record for this SSN that this subscriber may receive")
+    return record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from vitalstat.domain.policy import Agreement, Entitlement, Standing, Tier, entitlement
@@ -14,6 +15,9 @@ from vitalstat.store.repo import utc_now
 __all__ = [
     "Subscriber",
     "add_subscriber",
+    "deliveries_of",
+    "delivery_file",
+    "file_in",
     "get_subscriber",
     "list_subscribers",
     "resume_subscriber",
@@ -184,3 +188,30 @@ def list_subscribers(store: Store) -> list[Subscriber]:
     store.check_schema()
     with store.transaction(write=False) as tx:
         return [Subscriber.from_row(r) for r in tx.subscriber_rows()]
+
+
+def deliveries_of(store: Store, name: str) -> list[dict[str, Any]]:
+    """The subscriber's deliveries (id, release, kind, tier, when, by, record count)."""
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        sub = _load(tx, name)
+        return tx.delivery_rows(sub.id)
+
+
+def delivery_file(store: Store, delivery_id: int, file_name: str) -> tuple[str, Path]:
+    """(subscriber name, path) of one file of a delivery: a name its directory holds."""
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        row = tx.delivery_row(delivery_id)
+        sub = tx.subscriber_by_id(row["subscriber_id"]) if row is not None else None
+    if row is None or sub is None or not row["path"]:
+        raise NotFoundError(f"no delivery {delivery_id}")
+    return str(sub["name"]), file_in(Path(row["path"]), file_name)
+
+
+def file_in(directory: Path, file_name: str) -> Path:
+    """``directory/file_name`` when that is a plain file directly inside it."""
+    names = {p.name for p in directory.iterdir() if p.is_file()} if directory.is_dir() else set()
+    if file_name not in names:
+        raise NotFoundError(f"no file {file_name!r} here (files: {', '.join(sorted(names))})")
+    return directory / file_name

@@ -105,6 +105,16 @@ class DistributionQueries:
         self.conn.execute(update(deliveries).where(deliveries.c.id == delivery_id)
                           .values(path=path, record_count=record_count))
 
+    def delivery_row(self, delivery_id: int) -> dict[str, Any] | None:
+        found = self.conn.execute(select(deliveries).where(deliveries.c.id == delivery_id)
+                                  ).mappings().one_or_none()
+        return dict(found) if found is not None else None
+
+    def subscriber_by_id(self, subscriber_id: int) -> dict[str, Any] | None:
+        found = self.conn.execute(select(subscribers).where(subscribers.c.id == subscriber_id)
+                                  ).mappings().one_or_none()
+        return dict(found) if found is not None else None
+
     def delivery_rows(self, subscriber_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute(
             select(deliveries).where(deliveries.c.subscriber_id == subscriber_id)

@@ -10,6 +10,7 @@ for each other instead of failing half-way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,6 +80,13 @@ def translate(exc: Exception) -> VitalstatError:
     return StoreError(f"registry database error: {first}")
 
 
+@functools.cache
+def _head_revision() -> str:
+    """The newest migration (read once per process: parsing the scripts costs ~10 ms, and
+    the server checks the schema on many requests)."""
+    return ScriptDirectory(str(_MIGRATIONS)).get_current_head() or ""
+
+
 class Store:
     """The registry database. Open with :meth:`open`; use :meth:`transaction`."""
 
@@ -121,8 +129,7 @@ class Store:
         return MigrationContext.configure(conn).get_current_revision()
 
     def head_revision(self) -> str:
-        script = ScriptDirectory(str(_MIGRATIONS))
-        return script.get_current_head() or ""
+        return _head_revision()
 
     def check_schema(self) -> None:
         """Raise :class:`SchemaOutOfDateError` unless the schema is at the latest revision."""

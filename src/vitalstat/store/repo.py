@@ -31,6 +31,7 @@ from vitalstat.domain.reports import (
     SourceKind,
 )
 from vitalstat.formats.rows import REPORT_ROW_FIELDS, ReportRow
+from vitalstat.store.api import ApiQueries
 from vitalstat.store.audit import AuditQueries
 from vitalstat.store.corrections import CorrectionQueries
 from vitalstat.store.disclosure import DisclosureQueries
@@ -131,7 +132,8 @@ def row_to_report(row: RowMapping) -> DeathReport:
     )
 
 
-class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries):
+class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries,
+         ApiQueries):
     """Repository operations bound to one open transaction."""
 
     def __init__(self, conn: Connection, *, read_only: bool = False) -> None:
@@ -347,6 +349,10 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         row = self.conn.execute(select(records).where(records.c.ssn == ssn)).mappings()
         found = row.one_or_none()
         return row_to_record(found) if found is not None else None
+
+    def record_updated_at(self, ssn: str) -> str | None:
+        return self.conn.execute(select(records.c.updated_at).where(records.c.ssn == ssn)
+                                 ).scalar_one_or_none()
 
     def save_record(self, record: DeathRecord, *, now: str, existed: bool) -> None:
         values = record_to_row(record, now)

@@ -23,12 +23,14 @@ from sqlalchemy import (
 
 __all__ = [
     "DEATH_COLUMNS",
+    "api_tokens",
     "audit_checkpoints",
     "audit_leaves",
     "batches",
     "bulk_action_items",
     "bulk_actions",
     "case_evidence",
+    "case_secrets",
     "case_steps",
     "cases",
     "deliveries",
@@ -39,8 +41,10 @@ __all__ = [
     "disclosure_subjects",
     "events",
     "hold_decisions",
+    "idempotency_keys",
     "legal_bases",
     "life_evidence",
+    "match_jobs",
     "matching_agreements",
     "metadata",
     "records",
@@ -495,4 +499,63 @@ audit_checkpoints = Table(
     Column("signature", Text, nullable=False),  # base64 Ed25519 over the checkpoint body
     Column("created_at", String(32), nullable=False),
     Column("created_by", String(200), nullable=False),
+)
+
+
+# --------------------------------------------------------------------- HTTP API (0007)
+
+#: API tokens: ``vs_<id>_<secret>``; the row is found by ``id``, the secret checked
+#: against its argon2 hash. Revoked tokens stay (the events name them).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("subscriber", String(200)),  # the subscriber a ``subscriber`` token speaks for
+    Column("secret_hash", Text, nullable=False),  # argon2id, PHC string
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("revoked_at", String(32)),
+    Index("ix_api_tokens_name", "name"),
+)
+
+#: Answers to requests sent with an ``Idempotency-Key``: the same key and body get the
+#: same answer again, the same key with another body is refused.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("actor", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_sha256", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", Text, nullable=False),  # canonical JSON
+    Column("created_at", String(32), nullable=False),
+)
+
+#: Match jobs submitted over the API (a file in, a decisions file out).
+match_jobs = Table(
+    "match_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("actor", String(200), nullable=False),
+    Column("subscriber", String(200)),
+    Column("state", String(16), nullable=False),  # queued | running | done | failed
+    Column("input_name", Text, nullable=False),
+    Column("input_path", Text, nullable=False),
+    Column("output_path", Text, nullable=False),
+    Column("rows", Integer),
+    Column("counts", Text),  # canonical JSON
+    Column("error", Text),
+    Column("created_at", String(32), nullable=False),
+    Column("finished_at", String(32)),
+)
+
+#: The hash of the secret a person got when opening a case without an account.
+case_secrets = Table(
+    "case_secrets",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("secret_hash", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
 )

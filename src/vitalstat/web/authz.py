@@ -1,0 +1,88 @@
+"""Authentication and authorization: every route names one permission (deny by default).
+
+Routes are declared with :func:`route`, which records the route's permission in its
+OpenAPI operation (``x-permission``) and puts the guard in front of the handler; the
+guard runs before anything else about the request is looked at. :func:`check_routes`
+(called by the app factory) refuses an app with any API route that names no permission,
+so a route cannot be added without a row in ``domain.access.POLICY``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from vitalstat.domain.access import Permission, allowed
+from vitalstat.errors import ForbiddenError, UnauthenticatedError
+from vitalstat.services.tokens import Identity
+from vitalstat.web.errors import ERROR_RESPONSES
+
+__all__ = ["caller", "check_routes", "operations", "permission_of", "route"]
+
+_bearer = HTTPBearer(auto_error=False, description="an API token: vs_<id>_<secret>")
+
+
+def _guard(permission: Permission) -> Callable[..., None]:
+    if permission is Permission.PUBLIC:
+        async def public() -> None:
+            return None
+        return public
+
+    def guard(request: Request,
+              creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:  # noqa: B008
+        if creds is None:
+            raise UnauthenticatedError("an API token is required: "
+                                       "Authorization: Bearer vs_<id>_<secret>")
+        who = request.app.state.verifier.authenticate(creds.credentials)
+        if not allowed(who.role, permission):
+            raise ForbiddenError(f"role {who.role.value} may not do this "
+                                 f"(needs {permission.value})")
+        request.state.identity = who
+
+    return guard
+
+
+async def caller(request: Request) -> Identity:
+    """The identity the guard authenticated (only on routes with a permission)."""
+    return request.state.identity  # type: ignore[no-any-return]
+
+
+def route(router: APIRouter, method: str, path: str, permission: Permission,
+          **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a route with its permission (and the error statuses every route has)."""
+    return router.api_route(
+        path, methods=[method], dependencies=[Depends(_guard(permission))],
+        openapi_extra={"x-permission": permission.value},
+        responses={**ERROR_RESPONSES, **kwargs.pop("responses", {})}, **kwargs)
+
+
+def permission_of(api_route: APIRoute) -> Permission | None:
+    extra = api_route.openapi_extra or {}
+    value = extra.get("x-permission")
+    return Permission(value) if value else None
+
+
+def operations(app: FastAPI) -> list[tuple[str, str, Permission | None]]:
+    """(method, path template, permission) of every operation in the app's OpenAPI."""
+    found = []
+    for path, item in app.openapi().get("paths", {}).items():
+        for method, op in item.items():
+            value = op.get("x-permission")
+            found.append((method.upper(), path, Permission(value) if value else None))
+    return found
+
+
+def check_routes(app: FastAPI, routers: list[APIRouter] | None = None) -> None:
+    """Refuse routes that name no permission: in the OpenAPI, and in ``routers`` (which
+    also holds routes left out of the schema)."""
+    missing = [f"{m} {p}" for m, p, perm in operations(app) if perm is None]
+    for router in routers or []:
+        missing += [r.path for r in router.routes
+                    if isinstance(r, APIRoute) and permission_of(r) is None]
+    if missing:
+        raise RuntimeError(f"route(s) {', '.join(missing)} name no permission: declare "
+                           "them with web.authz.route (deny by default)")
