@@ -17,7 +17,8 @@ from vitalstat.domain.access import POLICY, Permission, Role, roles_for
 from vitalstat.web.authz import operations
 
 _PARAMS = {"ssn": OLD, "number": "C-000001", "job_id": "0123456789abcdef", "name": "open-bank",
-           "release_id": "1", "delivery_id": "1", "code": "ABCD-ABCD-ABCD-ABCD"}
+           "release_id": "1", "delivery_id": "1", "code": "ABCD-ABCD-ABCD-ABCD",
+           "kind": "funeral-home", "source_id": "fh-9", "event_id": "1"}
 
 
 def _routes(world: World) -> list[tuple[str, str, Permission]]:
@@ -45,7 +46,7 @@ def test_every_route_as_every_role_matches_the_policy(sqlite_world: World) -> No
     assert len(routes) >= 30
     table = {(m, p): roles_for(perm) for m, p, perm in routes}
     # the table is not trivial: every role is refused somewhere, anonymous callers
-    # everywhere but the public desk, and an agency (issue 6 adds its routes) everywhere
+    # everywhere but the public desk
     for role in Role:
         if role is not Role.ADMIN:
             assert any(role not in roles for roles in table.values()), role
@@ -89,8 +90,12 @@ def test_a_route_without_a_permission_cannot_be_registered(sqlite_world: World) 
 def test_the_policy_names_every_permission() -> None:
     assert set(POLICY) == set(Permission)
     assert POLICY[Permission.PUBLIC] == frozenset(Role)
-    assert Role.AGENCY not in set().union(*(v for k, v in POLICY.items()
-                                            if k is not Permission.PUBLIC))
+    # an agency records disclosure requests and collects their answers, nothing else
+    agency = {k for k, v in POLICY.items() if Role.AGENCY in v and k is not Permission.PUBLIC}
+    assert agency == {Permission.DISCLOSURES_REQUEST, Permission.DISCLOSURES_READ,
+                      Permission.DISCLOSURES_ANSWER, Permission.BASES_READ}
+    # the audit log is checked by auditors, never by those whose acts it records alone
+    assert roles_for(Permission.AUDIT_READ) == {Role.ADMIN, Role.AUDITOR}
 
 
 def test_a_revoked_or_forged_token_is_refused(sqlite_world: World) -> None:
