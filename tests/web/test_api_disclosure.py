@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from web_helpers import ANN, OLD, World
 
+from vitalstat.domain.identity import normalize_name
+from vitalstat.errors import NotFoundError
+from vitalstat.services.accounting import NO_ACCOUNTING, accounting_for_person
 from vitalstat.services.tokens import create_token
 
 YEAR = datetime.now(UTC).year
@@ -210,3 +215,24 @@ def test_legal_bases_read_by_agencies_and_set_by_the_admin_only(world: World) ->
     doc = json.loads(world.client.post(f"/disclosures/{number}/answer",
                                        headers=world.auth("agency")).content)
     assert doc["fields"] == ["name"] and set(doc["subjects"][0]["record"]) == {"name"}
+
+
+_NAMES = st.sampled_from(["Smith", "smith", " SMITH ", "Smíth", "Smyth", "Smith Jr", "Jones",
+                          "Smit", "O'Smith"])
+
+
+@given(last=_NAMES, dob=st.dates(min_value=date(1949, 1, 1), max_value=date(1951, 12, 31))
+       | st.just(date(1950, 4, 11)))
+@settings(max_examples=60, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_persons_view_answers_exactly_when_surname_and_birth_date_agree(
+        sqlite_world: World, last: str, dob: date) -> None:
+    store = sqlite_world.store
+    agrees = normalize_name(last) in ("SMITH", "SMITH JR") and dob == date(1950, 4, 11)
+    try:
+        accounting_for_person(store, ANN, last_name=last, date_of_birth=dob.isoformat())
+    except NotFoundError as exc:
+        assert not agrees, (last, dob)
+        assert str(exc) == NO_ACCOUNTING
+    else:
+        assert agrees, (last, dob)

@@ -162,3 +162,15 @@ def test_checkpoints_proofs_and_verify_catches_a_hand_edit(world: World) -> None
     assert "first bad entry: event 3" in err["message"]
     edited = world.client.get("/audit/proofs/inclusion/3", headers=aud)
     assert edited.status_code == 409 and edited.json()["error"]["event_id"] == 3
+
+
+def test_new_error_codes_have_their_statuses() -> None:
+    from vitalstat import errors as e
+    from vitalstat.web.errors import status_for
+
+    assert status_for(e.RoleRequired("needs admin")) == 403
+    assert status_for(e.AuditLogError("edited", event_id=3)) == 409
+    assert status_for(e.DisclosureRefused("D-000001", ["missing signer"])) == 422
+    assert status_for(e.SelfApprovalError("same user")) == 422
+    assert status_for(e.UnregisteredSourceError("who?")) == 422
+    assert status_for(e.ProofError("bad path")) == 422
