@@ -236,3 +236,56 @@ def test_the_persons_view_answers_exactly_when_surname_and_birth_date_agree(
         assert str(exc) == NO_ACCOUNTING
     else:
         assert agrees, (last, dob)
+
+
+def test_bulk_under_a_matching_agreement_the_privacy_officer_records(world: World) -> None:
+    from datetime import timedelta
+
+    from vitalstat.services.subscribers import add_subscriber
+
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=60)
+    add_subscriber(world.store, "benefits-x", tier="benefits-agency", actor="setup",
+                   agreement_id="CMA-7", agreement_start=start,
+                   agreement_end=start + timedelta(days=400), address="2 Agency Road")
+    subject = {"ssn": ANN, "first_name": "Ann", "last_name": "Smith",
+               "date_of_birth": "1950-04-11"}
+    bulk = request("matching-agreement", agency="benefits-x", agreement="CMA-7",
+                   agency_address="2 Agency Road", subjects=[subject] * 25,
+                   fields=["ssn", "status"])
+    early = world.client.post("/disclosures", json=bulk, headers=world.auth("agency"))
+    assert early.status_code == 422
+    assert any("Data Integrity Board" in p["reason"] for p in early.json()["error"]["problems"])
+    record = {"board_approved_on": (start - timedelta(days=40)).isoformat(),
+              "notice_on": (start - timedelta(days=35)).isoformat(),
+              "authority": "Social Security Act 205(r)"}
+    assert world.client.put("/agreements/CMA-7", json=record,
+                            headers=world.auth("approver")).status_code == 403
+    unknown = world.client.put("/agreements/CMA-9", json=record,
+                               headers=world.auth("privacy-officer"))
+    assert unknown.status_code == 404
+    made = world.client.put("/agreements/CMA-7", json=record,
+                            headers=world.auth("privacy-officer"))
+    assert made.status_code == 200, made.text
+    assert (made.json()["party"], made.json()["notice_on"]) == ("benefits-x", record["notice_on"])
+    assert [a["agreement_id"] for a in world.client.get(
+        "/agreements", headers=world.auth("agency")).json()] == ["CMA-7"]
+    number = _submit(world, bulk)["number"]
+    _approve(world, number, "approver")
+    doc = world.client.post(f"/disclosures/{number}/answer", headers=world.auth("agency")).json()
+    assert "independently verified" in doc["notice"]
+    assert len(doc["subjects"]) == 25
+    assert doc["subjects"][0]["record"] == {"ssn": ANN, "status": "published"}
+
+
+def test_purging_the_accounting_is_refused_inside_its_retention(world: World) -> None:
+    _answered(world, "routine-use")
+    after = (datetime.now(UTC).date().replace(year=YEAR + 1)).isoformat()
+    kept = world.client.post("/accounting/purge", json={"before": after},
+                             headers=world.auth("admin"))
+    assert kept.status_code == 422 and "Nothing was purged" in kept.json()["error"]["message"]
+    assert len(world.client.get(f"/accounting/{ANN}", headers=world.auth("auditor")
+                                ).json()["entries"]) == 1
+    none = world.client.post("/accounting/purge", json={"before": "2000-01-01"},
+                             headers=world.auth("admin"))
+    assert none.status_code == 200 and none.json()["purged"] == 0

@@ -174,3 +174,29 @@ def test_new_error_codes_have_their_statuses() -> None:
     assert status_for(e.SelfApprovalError("same user")) == 422
     assert status_for(e.UnregisteredSourceError("who?")) == 422
     assert status_for(e.ProofError("bad path")) == 422
+
+
+def test_verify_against_a_checkpoint_kept_elsewhere(world: World) -> None:
+    aud = world.auth("auditor")
+    kept = world.client.post("/audit/checkpoint", headers=aud).json()["checkpoint"]
+    ok = world.client.post("/audit/verify", json={"checkpoints": [kept]}, headers=aud)
+    assert ok.status_code == 200 and ok.json()["ok"] is True
+    sig = kept["signature"]
+    forged = {**kept, "signature": ("B" if sig[0] == "A" else "A") + sig[1:]}
+    bad = world.client.post("/audit/verify", json={"checkpoints": [forged]}, headers=aud)
+    assert bad.status_code == 409 and bad.json()["error"]["code"] == "audit-log"
+    junk = world.client.post("/audit/verify", json={"checkpoints": [{"format": "x"}]},
+                             headers=aud)
+    assert junk.status_code == 422
+
+
+def test_numbers_in_paths_are_ascii_digits_that_fit(sqlite_world: World) -> None:
+    # "²" and "١" are str.isdigit(); 19 digits do not fit a database id
+    world = sqlite_world
+    for path in ("/holds/bulk/B-{}", "/disclosures/D-{}", "/cases/C-{}"):
+        for digits in ("²", "١", "9" * 19):
+            resp = world.client.get(path.format(digits), headers=world.auth("admin"))
+            assert resp.status_code == 422, (path, digits, resp.text)
+            assert resp.json()["error"]["code"] == "invalid"
+        assert world.client.get(path.format("9" * 18), headers=world.auth("admin")
+                                ).status_code == 404

@@ -18,7 +18,8 @@ from vitalstat.web.authz import operations
 
 _PARAMS = {"ssn": OLD, "number": "C-000001", "job_id": "0123456789abcdef", "name": "open-bank",
            "release_id": "1", "delivery_id": "1", "code": "ABCD-ABCD-ABCD-ABCD",
-           "kind": "funeral-home", "source_id": "fh-9", "event_id": "1"}
+           "kind": "funeral-home", "source_id": "fh-9", "event_id": "1",
+           "agreement_id": "CMA-1"}
 
 
 def _routes(world: World) -> list[tuple[str, str, Permission]]:
@@ -43,7 +44,7 @@ def _code(resp) -> str | None:
 def test_every_route_as_every_role_matches_the_policy(sqlite_world: World) -> None:
     world = sqlite_world
     routes = _routes(world)
-    assert len(routes) >= 30
+    assert len(routes) >= 60
     table = {(m, p): roles_for(perm) for m, p, perm in routes}
     # the table is not trivial: every role is refused somewhere, anonymous callers
     # everywhere but the public desk

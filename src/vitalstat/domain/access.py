@@ -57,6 +57,8 @@ class Permission(enum.StrEnum):
     ACCOUNTING_READ = "accounting:read"
     AUDIT_READ = "audit:read"
     AUDIT_CHECKPOINT = "audit:checkpoint"
+    AGREEMENTS_RECORD = "agreements:record"
+    ACCOUNTING_PURGE = "accounting:purge"
 
 
 _R = Role
@@ -95,6 +97,8 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.ACCOUNTING_READ: frozenset({_R.ADMIN, _R.PRIVACY_OFFICER, _R.AUDITOR}),
     Permission.AUDIT_READ: frozenset({_R.ADMIN, _R.AUDITOR}),
     Permission.AUDIT_CHECKPOINT: frozenset({_R.ADMIN, _R.AUDITOR}),
+    Permission.AGREEMENTS_RECORD: frozenset({_R.ADMIN, _R.PRIVACY_OFFICER}),
+    Permission.ACCOUNTING_PURGE: frozenset({_R.ADMIN}),
 }
 
 

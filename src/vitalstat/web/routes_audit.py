@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
+from vitalstat.audit.checkpoint import SignedCheckpoint
 from vitalstat.domain.access import Permission as P
 from vitalstat.services import audit as svc
 from vitalstat.services.tokens import Identity
@@ -98,15 +99,35 @@ def checkpoint(request: Request, who: Who) -> CheckpointOut:
                          checkpoint=SignedCheckpointOut(**r.signed.as_json()))
 
 
+def _verify(request: Request, external: list[SignedCheckpoint]) -> VerdictOut:
+    trusted = svc.trusted_keys(request.app.state.config.keys)
+    v = svc.verify_audit_log(request.app.state.store, trusted=trusted, external=external)
+    return VerdictOut(ok=True, entries=v.entries, checkpoints=v.checkpoints, covered=v.covered,
+                      pending=v.entries - v.covered)
+
+
 @route(router, "GET", "/audit/verify", P.AUDIT_READ, response_model=VerdictOut)
 def verify(request: Request) -> VerdictOut:
     """Recompute every leaf, root, signature and consistency proof against the public
     keys in `VITALSTAT_KEYS`. A failure answers 409 `audit-log`, its message naming the
     first bad entry and `event_id` holding it where known."""
-    trusted = svc.trusted_keys(request.app.state.config.keys)
-    v = svc.verify_audit_log(request.app.state.store, trusted=trusted)
-    return VerdictOut(ok=True, entries=v.entries, checkpoints=v.checkpoints, covered=v.covered,
-                      pending=v.entries - v.covered)
+    return _verify(request, [])
+
+
+class VerifyIn(BaseModel):
+    checkpoints: list[dict[str, Any]] = Field(
+        min_length=1, max_length=100,
+        description="signed checkpoints kept elsewhere (a release's checkpoint.json)")
+
+
+@route(router, "POST", "/audit/verify", P.AUDIT_READ, response_model=VerdictOut)
+def verify_against(request: Request, body: VerifyIn) -> VerdictOut:
+    """As GET, and also against checkpoints kept outside the registry (as
+    `vitalstat audit verify --checkpoint`): a log cut back behind the newest stored
+    checkpoint is caught only so."""
+    external = [SignedCheckpoint.from_json(c, source=f"checkpoint {n}")
+                for n, c in enumerate(body.checkpoints, 1)]
+    return _verify(request, external)
 
 
 @route(router, "GET", "/audit/proofs/inclusion/{event_id}", P.AUDIT_READ,

@@ -10,7 +10,7 @@ one role the services see, and an ``agency`` token sees only the requests it rec
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,7 +22,12 @@ from pydantic import Field as F
 
 from vitalstat.domain.access import Permission as P
 from vitalstat.domain.access import Role
-from vitalstat.domain.disclosure import AccountingEntry, LegalBasis, RequestState
+from vitalstat.domain.disclosure import (
+    AccountingEntry,
+    LegalBasis,
+    MatchingAgreement,
+    RequestState,
+)
 from vitalstat.errors import NotFoundError
 from vitalstat.services import accounting as acc
 from vitalstat.services import disclosure as svc
@@ -40,7 +45,7 @@ _TEXT = F(default=None, max_length=2000)
 _SHORT = F(default=None, max_length=200)
 
 
-def _today() -> Any:
+def _today() -> date:
     return datetime.now(UTC).date()
 
 
@@ -314,6 +319,59 @@ def basis_set(request: Request, code: Code, body: BasisIn, who: Who) -> BasisOut
         hidden_from_subject=body.hidden_from_subject))
 
 
+# -------------------------------------------------------------- agreements
+
+
+class AgreementOut(BaseModel):
+    agreement_id: str
+    party: str
+    start: date
+    end: date
+    board_approved_on: date | None
+    notice_on: date | None
+    renewed: bool
+    suspended: bool
+    authority: str
+
+
+def _agreement_out(a: MatchingAgreement, authority: str) -> AgreementOut:
+    return AgreementOut(agreement_id=a.agreement_id, party=a.party, start=a.start, end=a.end,
+                        board_approved_on=a.board_approved_on, notice_on=a.notice_on,
+                        renewed=a.renewed, suspended=a.suspended, authority=authority)
+
+
+class AgreementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    board_approved_on: date = F(description="the day the Data Integrity Board approved it")
+    notice_on: date = F(description="the day its notice was published")
+    authority: str = F(min_length=1, max_length=2000, description="legal authority")
+    renewed: bool = F(default=False, description="renewed once (+12 months)")
+
+
+AgreementId = Annotated[str, PathParam(min_length=1, max_length=200)]
+
+
+@route(router, "GET", "/agreements", P.BASES_READ, response_model=list[AgreementOut])
+def agreements(request: Request) -> list[AgreementOut]:
+    """Computer matching agreements with a recorded approval."""
+    return [_agreement_out(a, auth) for a, auth in bases.list_agreements(
+        request.app.state.store)]
+
+
+@route(router, "PUT", "/agreements/{agreement_id}", P.AGREEMENTS_RECORD,
+       response_model=AgreementOut)
+def agreement_record(request: Request, agreement_id: AgreementId, body: AgreementIn,
+                     who: Who) -> AgreementOut:
+    """Record the Board's approval and the notice of an agreement on a benefits-agency
+    subscriber (as `vitalstat disclosure agreement record`)."""
+    a = bases.record_agreement(request.app.state.store, agreement_id, actor=who.name,
+                               roles=_roles(who), board_approved_on=body.board_approved_on,
+                               notice_on=body.notice_on, authority=body.authority,
+                               renewed=body.renewed)
+    return _agreement_out(a, body.authority.strip())
+
+
 # -------------------------------------------------------------- accounting
 
 
@@ -356,6 +414,24 @@ def accounting(request: Request, ssn: SSNPath) -> StaffAccountingOut:
     entries = [StaffEntryOut(**_entry(e), withheld=e.hidden_from_subject)
                for e in view.all_entries]
     return StaffAccountingOut(ssn=ssn, entries=entries, withheld=view.withheld)
+
+
+class PurgeIn(BaseModel):
+    before: date = F(description="purge entries made before this day")
+
+
+class PurgeOut(BaseModel):
+    purged: int
+    before: date
+
+
+@route(router, "POST", "/accounting/purge", P.ACCOUNTING_PURGE, response_model=PurgeOut)
+def purge(request: Request, body: PurgeIn, who: Who) -> PurgeOut:
+    """Purge accounting entries made before a day (admin), only when every one is past
+    its retention (5 years and the life of the record): otherwise 422, nothing purged."""
+    r = acc.purge_accounting(request.app.state.store, before=body.before, actor=who.name,
+                             roles=_roles(who), today=_today())
+    return PurgeOut(purged=r.purged, before=r.before)
 
 
 class PersonIn(BaseModel):
