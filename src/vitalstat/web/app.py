@@ -74,6 +74,7 @@ class JobRunner:
 def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
     """The API over ``store`` (migrated: the schema is checked here, once)."""
     from vitalstat.web import (
+        routes_accounting,
         routes_audit,
         routes_corrections,
         routes_disclosure,
@@ -118,7 +119,7 @@ def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
     # routes_sources before routes_corrections: /holds/bulk is not /holds/{ssn}
     routers = [m.router for m in (routes_ops, routes_registry, routes_matching,
                                   routes_distribution, routes_sources, routes_corrections,
-                                  routes_disclosure, routes_audit)]
+                                  routes_disclosure, routes_accounting, routes_audit)]
     for router in routers:
         app.include_router(router)
     check_routes(app, routers)

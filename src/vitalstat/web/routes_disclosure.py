@@ -1,5 +1,5 @@
-"""Disclosure to other agencies: requests, approvals, answers, legal bases, the accounting
-of disclosures (staff view and the person's own), and the transparency report.
+"""Disclosure to other agencies: requests, approvals, answers, legal bases and matching
+agreements (the accounting and transparency report: ``routes_accounting``).
 
 The rules are the services' (``services.disclosure``, ``disclosure_bases``,
 ``accounting``); here only who is calling: the token's name is the actor, its role the
@@ -23,34 +23,27 @@ from pydantic import Field as F
 from vitalstat.domain.access import Permission as P
 from vitalstat.domain.access import Role
 from vitalstat.domain.disclosure import (
-    AccountingEntry,
     LegalBasis,
     MatchingAgreement,
     RequestState,
 )
 from vitalstat.errors import NotFoundError
-from vitalstat.services import accounting as acc
 from vitalstat.services import disclosure as svc
 from vitalstat.services import disclosure_bases as bases
 from vitalstat.services.disclosure_bases import words
 from vitalstat.services.tokens import Identity
-from vitalstat.web.authz import caller, route
+from vitalstat.web.authz import caller, role_names, route
 
 router = APIRouter(tags=["disclosure"])
 Who = Annotated[Identity, Depends(caller)]
 Number = Annotated[str, PathParam(min_length=1, max_length=20, description="like D-000001")]
 Code = Annotated[str, PathParam(min_length=1, max_length=64, description="a basis code")]
-SSNPath = Annotated[str, PathParam(min_length=9, max_length=11)]
 _TEXT = F(default=None, max_length=2000)
 _SHORT = F(default=None, max_length=200)
 
 
 def _today() -> date:
     return datetime.now(UTC).date()
-
-
-def _roles(who: Identity) -> frozenset[str]:
-    return frozenset({who.role.value})
 
 
 # ------------------------------------------------------------------ requests
@@ -209,7 +202,7 @@ def approve(request: Request, number: Number, who: Who) -> RequestOut:
     """Add the token's approval (never its requester's; the Privacy Officer's approval
     comes from a `privacy-officer` token). Approved once none is missing."""
     return _request_out(svc.approve_request(request.app.state.store, number, actor=who.name,
-                                            roles=_roles(who)))
+                                            roles=role_names(who)))
 
 
 class DenyIn(BaseModel):
@@ -312,7 +305,7 @@ def basis_show(request: Request, code: Code) -> BasisOut:
 def basis_set(request: Request, code: Code, body: BasisIn, who: Who) -> BasisOut:
     """Create or change a legal basis (admin; never below the law's floors)."""
     return _basis_out(bases.set_basis(
-        request.app.state.store, code, actor=who.name, roles=_roles(who), title=body.title,
+        request.app.state.store, code, actor=who.name, roles=role_names(who), title=body.title,
         citation=body.citation, fields=body.fields, approvals=body.approvals,
         needs=body.needs, min_signer_rank=body.min_signer_rank,
         max_subjects=body.max_subjects, bulk=body.bulk,
@@ -366,128 +359,7 @@ def agreement_record(request: Request, agreement_id: AgreementId, body: Agreemen
     """Record the Board's approval and the notice of an agreement on a benefits-agency
     subscriber (as `vitalstat disclosure agreement record`)."""
     a = bases.record_agreement(request.app.state.store, agreement_id, actor=who.name,
-                               roles=_roles(who), board_approved_on=body.board_approved_on,
+                               roles=role_names(who), board_approved_on=body.board_approved_on,
                                notice_on=body.notice_on, authority=body.authority,
                                renewed=body.renewed)
     return _agreement_out(a, body.authority.strip())
-
-
-# -------------------------------------------------------------- accounting
-
-
-class EntryOut(BaseModel):
-    disclosed_at: str
-    nature: str
-    purpose: str
-    recipient: str
-    recipient_address: str
-    basis: str
-    reference: str
-
-
-class StaffEntryOut(EntryOut):
-    withheld: bool = F(description="left out of the person's view (552a(c)(3))")
-
-
-def _entry(e: AccountingEntry) -> dict[str, str]:
-    return {"disclosed_at": e.disclosed_at, "nature": e.nature, "purpose": e.purpose,
-            "recipient": e.recipient, "recipient_address": e.recipient_address,
-            "basis": e.basis, "reference": e.reference}
-
-
-class StaffAccountingOut(BaseModel):
-    ssn: str
-    entries: list[StaffEntryOut]
-    withheld: int
-
-
-class PersonAccountingOut(BaseModel):
-    entries: list[EntryOut]
-
-
-@route(router, "GET", "/accounting/{ssn}", P.ACCOUNTING_READ,
-       response_model=StaffAccountingOut)
-def accounting(request: Request, ssn: SSNPath) -> StaffAccountingOut:
-    """Staff view: every disclosure of the record, the withheld ones marked."""
-    view = acc.accounting_for(request.app.state.store, ssn,
-                              rule=request.app.state.config.embargo)
-    entries = [StaffEntryOut(**_entry(e), withheld=e.hidden_from_subject)
-               for e in view.all_entries]
-    return StaffAccountingOut(ssn=ssn, entries=entries, withheld=view.withheld)
-
-
-class PurgeIn(BaseModel):
-    before: date = F(description="purge entries made before this day")
-
-
-class PurgeOut(BaseModel):
-    purged: int
-    before: date
-
-
-@route(router, "POST", "/accounting/purge", P.ACCOUNTING_PURGE, response_model=PurgeOut)
-def purge(request: Request, body: PurgeIn, who: Who) -> PurgeOut:
-    """Purge accounting entries made before a day (admin), only when every one is past
-    its retention (5 years and the life of the record): otherwise 422, nothing purged."""
-    r = acc.purge_accounting(request.app.state.store, before=body.before, actor=who.name,
-                             roles=_roles(who), today=_today())
-    return PurgeOut(purged=r.purged, before=r.before)
-
-
-class PersonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ssn: str = F(min_length=9, max_length=11)
-    last_name: str = F(min_length=1, max_length=200)
-    date_of_birth: str = F(min_length=10, max_length=10, description="YYYY-MM-DD")
-
-
-@route(router, "POST", "/public/accounting", P.PUBLIC, response_model=PersonAccountingOut)
-def person_accounting(request: Request, body: PersonIn) -> PersonAccountingOut:
-    """The person's own accounting of disclosures (552a(c)(3)), without an account: the
-    SSN, surname and full date of birth must agree with the record; otherwise the same
-    404 as for no record. Law-enforcement entries are left out, with no sign of them."""
-    view = acc.accounting_for_person(request.app.state.store, body.ssn,
-                                     last_name=body.last_name,
-                                     date_of_birth=body.date_of_birth,
-                                     rule=request.app.state.config.embargo)
-    return PersonAccountingOut(entries=[EntryOut(**_entry(e)) for e in view.entries])
-
-
-class Count(BaseModel):
-    name: str
-    count: int
-
-
-class DeliveryCount(BaseModel):
-    subscriber: str
-    tier: str
-    records: int
-
-
-class TransparencyOut(BaseModel):
-    year: int
-    requests: int
-    by_basis: list[Count]
-    by_agency: list[Count]
-    by_outcome: list[Count]
-    records_disclosed: int
-    deliveries_above_open: list[DeliveryCount]
-
-
-def _counts(pairs: list[tuple[str, int]]) -> list[Count]:
-    return [Count(name=n, count=c) for n, c in pairs]
-
-
-@route(router, "GET", "/transparency", P.PUBLIC, response_model=TransparencyOut)
-def transparency(request: Request,
-                 year: Annotated[int, Query(ge=1900, le=9999)]) -> TransparencyOut:
-    """The year's transparency report: counts only (requests by basis, agency and outcome;
-    records disclosed; records sent to each subscriber above the open tier)."""
-    t = acc.transparency_report(request.app.state.store, year)
-    return TransparencyOut(
-        year=t.year, requests=t.requests, by_basis=_counts(t.by_basis),
-        by_agency=_counts(t.by_agency), by_outcome=_counts(t.by_outcome),
-        records_disclosed=t.records_disclosed,
-        deliveries_above_open=[DeliveryCount(subscriber=n, tier=tr, records=c)
-                               for n, tr, c in t.deliveries_above_open])
