@@ -1,7 +1,8 @@
 """The one place where errors become HTTP answers, all in one JSON shape.
 
 ``{"error": {"code": "<stable code>", "message": "<what is wrong, what to do>",
-"problems": [{"line": 2, "field": "ssn", "reason": "..."}] | null}}``
+"problems": [{"line": 2, "field": "ssn", "reason": "..."}] | null}}``, plus
+``"event_id"`` (the first bad entry) on an ``audit-log`` error that names one.
 
 Codes are those of :mod:`vitalstat.errors` (README "Error codes") plus ``internal``.
 No stack trace ever reaches a response or the log, and SSNs in messages are masked
