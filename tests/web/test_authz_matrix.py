@@ -17,7 +17,9 @@ from vitalstat.domain.access import POLICY, Permission, Role, roles_for
 from vitalstat.web.authz import operations
 
 _PARAMS = {"ssn": OLD, "number": "C-000001", "job_id": "0123456789abcdef", "name": "open-bank",
-           "release_id": "1", "delivery_id": "1", "code": "ABCD-ABCD-ABCD-ABCD"}
+           "release_id": "1", "delivery_id": "1", "code": "ABCD-ABCD-ABCD-ABCD",
+           "kind": "funeral-home", "source_id": "fh-9", "event_id": "1",
+           "agreement_id": "CMA-1"}
 
 
 def _routes(world: World) -> list[tuple[str, str, Permission]]:
@@ -42,7 +44,7 @@ def _code(resp) -> str | None:
 def test_every_route_as_every_role_matches_the_policy(sqlite_world: World) -> None:
     world = sqlite_world
     routes = _routes(world)
-    assert len(routes) >= 30
+    assert len(routes) >= 60
     table = {(m, p): roles_for(perm) for m, p, perm in routes}
     # the table is not trivial: every role but admin is refused somewhere, anonymous
     # callers everywhere but the public desk
@@ -92,6 +94,12 @@ def test_the_policy_names_every_permission() -> None:
     # nothing but the public desk is open to every role
     assert all(roles != frozenset(Role) for p, roles in POLICY.items()
                if p is not Permission.PUBLIC)
+    # an agency records disclosure requests and collects their answers, nothing else
+    agency = {k for k, v in POLICY.items() if Role.AGENCY in v and k is not Permission.PUBLIC}
+    assert agency == {Permission.DISCLOSURES_REQUEST, Permission.DISCLOSURES_READ,
+                      Permission.DISCLOSURES_ANSWER, Permission.BASES_READ}
+    # the audit log is checked by auditors, never by those whose acts it records alone
+    assert roles_for(Permission.AUDIT_READ) == {Role.ADMIN, Role.AUDITOR}
 
 
 def test_a_revoked_or_forged_token_is_refused(sqlite_world: World) -> None:

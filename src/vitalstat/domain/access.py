@@ -7,7 +7,8 @@ routes need no token at all.
 
 A ``subscriber`` token speaks for one subscriber: what it reads is cut down to what that
 subscriber may receive (``domain.policy``, the same decision as its deliveries), and it
-sees only its own deliveries and match jobs.
+sees only its own deliveries and match jobs. An ``agency`` token records disclosure
+requests (it is their requester) and sees and collects the answers of its own only.
 """
 
 from __future__ import annotations
@@ -45,6 +46,19 @@ class Permission(enum.StrEnum):
     CASES_MANAGE = "cases:manage"
     CASES_APPROVE = "cases:approve"
     STATS_READ = "stats:read"
+    SOURCES_READ = "sources:read"
+    SOURCES_MANAGE = "sources:manage"
+    DISCLOSURES_REQUEST = "disclosures:request"
+    DISCLOSURES_READ = "disclosures:read"
+    DISCLOSURES_DECIDE = "disclosures:decide"
+    DISCLOSURES_ANSWER = "disclosures:answer"
+    BASES_READ = "bases:read"
+    BASES_MANAGE = "bases:manage"
+    ACCOUNTING_READ = "accounting:read"
+    AUDIT_READ = "audit:read"
+    AUDIT_CHECKPOINT = "audit:checkpoint"
+    AGREEMENTS_RECORD = "agreements:record"
+    ACCOUNTING_PURGE = "accounting:purge"
 
 
 _R = Role
@@ -69,6 +83,22 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.CASES_MANAGE: frozenset({_R.ADMIN, _R.CASEWORKER}),
     Permission.CASES_APPROVE: frozenset({_R.ADMIN, _R.APPROVER}),
     Permission.STATS_READ: frozenset({_R.ADMIN, _R.REGISTRAR, _R.AUDITOR}),
+    Permission.SOURCES_READ: frozenset({_R.ADMIN, _R.REGISTRAR, _R.AUDITOR}),
+    Permission.SOURCES_MANAGE: frozenset({_R.ADMIN, _R.REGISTRAR}),
+    # an agency token records requests and collects their answers, its own only
+    Permission.DISCLOSURES_REQUEST: frozenset({_R.ADMIN, _R.AGENCY}),
+    Permission.DISCLOSURES_READ: frozenset({_R.ADMIN, _R.APPROVER, _R.PRIVACY_OFFICER,
+                                            _R.AUDITOR, _R.AGENCY}),
+    Permission.DISCLOSURES_DECIDE: frozenset({_R.ADMIN, _R.APPROVER, _R.PRIVACY_OFFICER}),
+    Permission.DISCLOSURES_ANSWER: frozenset({_R.ADMIN, _R.AGENCY}),
+    Permission.BASES_READ: frozenset({_R.ADMIN, _R.APPROVER, _R.PRIVACY_OFFICER, _R.AUDITOR,
+                                      _R.AGENCY}),
+    Permission.BASES_MANAGE: frozenset({_R.ADMIN}),
+    Permission.ACCOUNTING_READ: frozenset({_R.ADMIN, _R.PRIVACY_OFFICER, _R.AUDITOR}),
+    Permission.AUDIT_READ: frozenset({_R.ADMIN, _R.AUDITOR}),
+    Permission.AUDIT_CHECKPOINT: frozenset({_R.ADMIN, _R.AUDITOR}),
+    Permission.AGREEMENTS_RECORD: frozenset({_R.ADMIN, _R.PRIVACY_OFFICER}),
+    Permission.ACCOUNTING_PURGE: frozenset({_R.ADMIN}),
 }
 
 

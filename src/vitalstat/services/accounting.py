@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from vitalstat.domain import disclosure as domain
 from vitalstat.domain.disclosure import AccountingEntry, PersonView
-from vitalstat.domain.identity import normalize_ssn
+from vitalstat.domain.identity import PartialDate, PersonName, normalize_ssn
 from vitalstat.domain.policy import (
     DEFAULT_EMBARGO,
     EmbargoRule,
@@ -26,14 +26,14 @@ from vitalstat.domain.policy import (
     Tier,
     may_receive,
 )
-from vitalstat.errors import RefusedError
+from vitalstat.errors import NotFoundError, RefusedError
 from vitalstat.services.disclosure import request_number
 from vitalstat.services.disclosure_bases import ADMIN, require_role
 from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
-__all__ = ["PurgeResult", "Transparency", "accounting_for", "purge_accounting",
-           "transparency_report"]
+__all__ = ["PurgeResult", "Transparency", "accounting_for", "accounting_for_person",
+           "purge_accounting", "transparency_report"]
 
 _NO_ADDRESS = "(no address on file: vitalstat subscriber update --address)"
 _TIER_PURPOSE = {
@@ -87,6 +87,32 @@ def accounting_for(store: Store, ssn: str, *, rule: EmbargoRule = DEFAULT_EMBARG
     with store.transaction(write=False) as tx:
         entries = [*_request_entries(tx, norm), *_ledger_entries(tx, norm, rule)]
     return domain.person_view(sorted(entries, key=lambda e: e.disclosed_at))
+
+
+#: The one answer to a person whose identifiers do not fit a record, or fit none.
+NO_ACCOUNTING = ("no record matches this SSN, surname and date of birth: check them "
+                 "against your letter, or ask the registry's office")
+
+
+def accounting_for_person(store: Store, ssn: str, *, last_name: str, date_of_birth: str,
+                          rule: EmbargoRule = DEFAULT_EMBARGO) -> PersonView:
+    """The person's own view of their accounting: only when the surname and the full date
+    of birth given agree with the record of ``ssn`` (normalised the registry's way).
+    Otherwise the same :class:`NotFoundError` as for an SSN with no record, so the answer
+    never says which identifier was wrong or whether a record exists."""
+    norm = normalize_ssn(ssn)
+    given_dob = PartialDate.parse(date_of_birth)
+    given_last = PersonName.parse(last=last_name).last if last_name.strip() else ""
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        record = tx.get_record(norm)
+    dob = record.date_of_birth if record is not None else None
+    if (record is None or dob is None or given_dob is None or not given_last
+            or 0 in (dob.month, dob.day) or dob != given_dob
+            or record.name.last != given_last):
+        raise NotFoundError(NO_ACCOUNTING)
+    view = accounting_for(store, norm, rule=rule)
+    return PersonView(view.entries)  # nothing of the withheld entries, not even a count
 
 
 @dataclass(frozen=True, slots=True)

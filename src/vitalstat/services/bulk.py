@@ -60,7 +60,7 @@ def bulk_number(bulk_id: int) -> str:
 
 def _parse_number(text: str) -> int:
     digits = text.strip().upper().removeprefix("B-")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
         raise ValidationError(f"{text!r} is not a bulk action number like B-000001",
                               field="bulk")
     return int(digits)

@@ -64,7 +64,7 @@ def case_number(case_id: int) -> str:
 
 def parse_case_number(text: str) -> int:
     raw = text.strip().upper().removeprefix("C-").removeprefix("C")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise ValidationError(f"{text!r} is not a case number (like C-000001)", field="case")
     return int(raw)
 

@@ -71,7 +71,7 @@ def request_number(request_id: int) -> str:
 
 def parse_request_number(text: str) -> int:
     raw = text.strip().upper().removeprefix("D-").removeprefix("D")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise ValidationError(f"{text!r} is not a request number (like D-000001)",
                               field="request")
     return int(raw)

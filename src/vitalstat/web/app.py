@@ -74,11 +74,15 @@ class JobRunner:
 def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
     """The API over ``store`` (migrated: the schema is checked here, once)."""
     from vitalstat.web import (
+        routes_accounting,
+        routes_audit,
         routes_corrections,
+        routes_disclosure,
         routes_distribution,
         routes_matching,
         routes_ops,
         routes_registry,
+        routes_sources,
     )
 
     config = config or ServerConfig()
@@ -112,8 +116,10 @@ def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
     app.state.jobs = runner
     app.state.metrics = Metrics()
     errors.install(app)
+    # routes_sources before routes_corrections: /holds/bulk is not /holds/{ssn}
     routers = [m.router for m in (routes_ops, routes_registry, routes_matching,
-                                  routes_distribution, routes_corrections)]
+                                  routes_distribution, routes_sources, routes_corrections,
+                                  routes_disclosure, routes_accounting, routes_audit)]
     for router in routers:
         app.include_router(router)
     check_routes(app, routers)

@@ -21,7 +21,7 @@ from vitalstat.errors import ForbiddenError, UnauthenticatedError
 from vitalstat.services.tokens import Identity
 from vitalstat.web.errors import ERROR_RESPONSES
 
-__all__ = ["caller", "check_routes", "operations", "permission_of", "route"]
+__all__ = ["caller", "check_routes", "operations", "permission_of", "role_names", "route"]
 
 _bearer = HTTPBearer(auto_error=False, description="an API token: vs_<id>_<secret>")
 
@@ -52,6 +52,11 @@ def _guard(permission: Permission) -> Callable[..., None]:
 async def caller(request: Request) -> Identity:
     """The identity the guard authenticated (only on routes with a permission)."""
     return request.state.identity  # type: ignore[no-any-return]
+
+
+def role_names(who: Identity) -> frozenset[str]:
+    """The caller's roles as the services take them (plain names): its token's one role."""
+    return frozenset({who.role.value})
 
 
 def route(router: APIRouter, method: str, path: str, permission: Permission,

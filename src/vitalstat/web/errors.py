@@ -1,7 +1,8 @@
 """The one place where errors become HTTP answers, all in one JSON shape.
 
 ``{"error": {"code": "<stable code>", "message": "<what is wrong, what to do>",
-"problems": [{"line": 2, "field": "ssn", "reason": "..."}] | null}}``
+"problems": [{"line": 2, "field": "ssn", "reason": "..."}] | null}}``, plus
+``"event_id"`` (the first bad entry) on an ``audit-log`` error that names one.
 
 Codes are those of :mod:`vitalstat.errors` (README "Error codes") plus ``internal``.
 No stack trace ever reaches a response or the log, and SSNs in messages are masked
@@ -17,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vitalstat import errors as e
@@ -30,8 +31,10 @@ log = logging.getLogger("vitalstat.web")
 _STATUS: tuple[tuple[type[e.VitalstatError], int], ...] = (
     (e.UnauthenticatedError, 401),
     (e.ForbiddenError, 403),
+    (e.RoleRequired, 403),
     (e.NotFoundError, 404),
     (e.ConflictError, 409),
+    (e.AuditLogError, 409),
     (e.ValidationError, 422),
     (e.RefusedError, 422),
     (e.StoreUnavailableError, 503),
@@ -65,6 +68,7 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     problems: list[Problem] | None = None
+    event_id: int | None = Field(default=None, description="audit-log: the first bad entry")
 
 
 class ErrorBody(BaseModel):
@@ -72,8 +76,8 @@ class ErrorBody(BaseModel):
 
 
 def _answer(status: int, code: str, message: str, problems: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"code": code, "message": mask(message), "problems": problems}}
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body = {"error": {"code": code, "message": mask(message), "problems": problems, **extra}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -97,12 +101,18 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
         message = f"line {p.line}: {p.field}: {p.reason}"
     elif isinstance(exc, e.ValidationError) and exc.field:
         problems = [{"line": None, "field": exc.field, "reason": mask(exc.reason)}]
+    elif isinstance(exc, e.DisclosureRefused):
+        problems = [{"line": None, "field": None, "reason": mask(r)} for r in exc.reasons]
+        message = f"request {exc.number} refused (recorded as refused): see problems"
+    extra = {}
+    if isinstance(exc, e.AuditLogError) and exc.event_id is not None:
+        extra["event_id"] = exc.event_id
     if status >= 500:
         log.error("%s %s failed: [%s]", request.method, _route(request), exc.code)
         if isinstance(exc, e.StoreError):
             message = "the registry database failed; try again later"
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return _answer(status, exc.code, message, problems, headers)
+    return _answer(status, exc.code, message, problems, headers, **extra)
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
@@ -144,9 +154,11 @@ _E = {"model": ErrorBody}
 #: Documented on every route: the statuses any route may answer with.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {**_E, "description": "no, malformed, unknown or revoked token"},
-    403: {**_E, "description": "the token's role may not call this"},
+    403: {**_E, "description": "the token's role may not call this (forbidden, "
+                               "role-required)"},
     404: {**_E, "description": "no such thing"},
-    409: {**_E, "description": "conflicts with stored data"},
+    409: {**_E, "description": "conflicts with stored data (audit-log: the stored log "
+                               "fails a check)"},
     422: {**_E, "description": "a value was rejected (see problems)"},
     500: {**_E, "description": "internal or configuration error"},
     503: {**_E, "description": "the registry database is unavailable"},

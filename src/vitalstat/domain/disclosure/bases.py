@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vitalstat.errors import RefusedError, ValidationError
+from vitalstat.errors import RefusedError, SelfApprovalError, ValidationError
 
 __all__ = ["DEFAULT_BASES", "Approval", "ApprovalRecord", "CaseStatus", "Field", "LegalBasis",
            "Need", "Rank", "RequestState", "approval_missing", "basis_problems",
@@ -226,7 +226,7 @@ def check_approver(requester: str, approver: str, earlier: Sequence[ApprovalReco
     if not approver.strip():
         raise RefusedError("an approval must name the approving user")
     if _same(requester, approver):
-        raise RefusedError(f"{approver!r} recorded this request and cannot approve it: a "
+        raise SelfApprovalError(f"{approver!r} recorded this request and cannot approve it: a "
                            "second, different user must")
     if any(_same(a.approver, approver) for a in earlier):
         raise RefusedError(f"{approver!r} has already approved this request; another user "
