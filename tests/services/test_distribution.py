@@ -226,3 +226,16 @@ def test_a_since_export_never_carries_what_the_recipient_may_not_have_now(
                        fmt="dmf", out=out, subscriber="ssa", actor="clerk", today=later)
     assert r.tier.value == "open"
     assert ssn(5) not in out.read_text()  # no D carrying the restricted record's details
+
+
+def test_a_non_ascii_subscriber_gets_a_verifiable_delivery_and_unsafe_names_are_refused(
+        store: Store, tmp_path: Path, env: dict[str, Path]) -> None:
+    for bad in ("../elsewhere", "a/b", "bell\x8cbank", ".hidden", "x" * 201):
+        with pytest.raises(ValidationError, match="printable"):
+            add_subscriber(store, bad, tier="open", actor="clerk")
+    ingest_rows(store, tmp_path, [(ssn(1), "Avery", "Ann", OLD)])
+    build(store, env)
+    add_subscriber(store, "Caja de Ahorros Ñandú", tier="open", actor="clerk")
+    made, lines = send(store, env, "Caja de Ahorros Ñandú")
+    assert lines == [(" ", ssn(1))]
+    verify_release(made.directory, keys=env["keys"])  # the signed comment names it in UTF-8

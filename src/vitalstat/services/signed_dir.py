@@ -94,8 +94,9 @@ def write_manifest(directory: Path, body: dict[str, Any], files: list[FileEntry]
     sha = hashlib.sha256(data).hexdigest()
     (directory / MANIFEST).write_bytes(data)
     comment = f"{trusted_comment} manifest-sha256:{sha}"
+    # minisign's comments are UTF-8 text (a subscriber's name may not be ASCII)
     (directory / SIGNATURE).write_text(minisign.sign(key, data, trusted_comment=comment),
-                                       encoding="ascii")
+                                       encoding="utf-8")
     return data, sha
 
 
@@ -164,7 +165,7 @@ def verify_dir(directory: Path, keys: dict[str, minisign.PublicKey]) -> VerifyRe
         if not path.is_file():
             raise NotFoundError(f"{path}: missing (is {directory} a release or delivery?)")
     data = manifest_path.read_bytes()
-    sig_text = sig_path.read_text(encoding="ascii", errors="replace")
+    sig_text = sig_path.read_text(encoding="utf-8", errors="replace")
     key_id = minisign.signature_key_id(sig_text, source=str(sig_path))[::-1].hex().upper()
     pub = keys.get(key_id)
     if pub is None:

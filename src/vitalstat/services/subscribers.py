@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -55,6 +56,11 @@ class Subscriber:
 def _check(name: str, standing: Standing) -> None:
     if not name.strip():
         raise ValidationError("a subscriber needs a name", field="name")
+    if (len(name) > 200 or name.startswith(".") or "/" in name or "\\" in name
+            or any(unicodedata.category(c)[0] == "C" for c in name)):
+        raise ValidationError("a subscriber's name is at most 200 printable characters, "
+                              "without / or \\ and not starting with '.' (it names its "
+                              "delivery folder)", field="name")
     if standing.tier is Tier.CERTIFIED and standing.certified_until is None:
         raise ValidationError("a certified subscriber needs --certified-until DATE",
                               field="certified_until")
