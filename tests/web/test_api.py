@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -247,7 +248,13 @@ def test_health_metrics_and_logs_carry_no_ssn(sqlite_world: World, caplog) -> No
     assert "/records/{ssn}" in server_log  # the access log names the route template
     spec = world.client.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
-    assert world.client.get("/docs").status_code == 200
+    docs = world.client.get("/docs")
+    assert docs.status_code == 200
+    # works offline: every asset the page loads is served by the app itself
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert assets and all(a.startswith("/static/") for a in assets), assets
+    for asset in assets:
+        assert world.client.get(asset).status_code == 200, asset
 
 
 def test_a_verified_token_is_not_hashed_again(sqlite_world: World, monkeypatch) -> None:

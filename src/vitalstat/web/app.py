@@ -22,6 +22,7 @@ from vitalstat.services.tokens import TokenVerifier
 from vitalstat.store import Store
 from vitalstat.web import errors
 from vitalstat.web.authz import check_routes
+from vitalstat.web.docs import install_docs
 from vitalstat.web.metrics import Metrics
 
 __all__ = ["ServerConfig", "create_app"]
@@ -109,7 +110,10 @@ def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
                     "the permission it needs; README \"HTTP API\" lists the roles that "
                     "hold each. Errors: `{\"error\": {\"code\", \"message\", \"problems\"}}`.",
         lifespan=lifespan,
+        docs_url=None,  # served from vendored files: see web.docs
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.store = store
     app.state.config = config
     app.state.verifier = TokenVerifier(store, ttl=config.token_ttl)
