@@ -4,6 +4,7 @@ operation, as an admin (every route past authorization) and as a subscriber."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,11 @@ from vitalstat.store import Store
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
 
+#: CI draws the same examples every run, so a landing never fails on a new random draw;
+#: ``VITALSTAT_SCHEMATHESIS_EXPLORE=1`` draws fresh ones (that is how a delivery to a
+#: subscriber named with a control character was found to answer 500).
+DERANDOMIZE = os.environ.get("VITALSTAT_SCHEMATHESIS_EXPLORE") != "1"
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -44,7 +50,7 @@ def test_api_conforms_to_its_own_schema(served: World) -> None:
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=10, deadline=None, database=None,
+        @settings(max_examples=10, deadline=None, database=None, derandomize=DERANDOMIZE,
                   suppress_health_check=list(HealthCheck))
         def conforms(case: schemathesis.Case) -> None:
             for who in ("admin", "subscriber"):
