@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from disclosure_helpers import disclosure_request
 from registered import ensure_source
 from vitalstat.audit.verify import check_files
 from vitalstat.errors import (
@@ -51,17 +52,7 @@ def registry(store: Store, tmp_path: Path) -> Store:
 
 
 def request(basis: str = "program-fraud", **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "agency": "Office of the Inspector General",
-        "agency_address": "1 Example Plaza, Washington, DC 20500",
-        "signer": "Dana Reyes", "signer_rank": "section-chief", "basis": basis,
-        "purpose": "benefit fraud case 2026-017",
-        "relevance": "benefits were collected after the subject's death",
-        "letter_reference": "OIG-2026-017-L1", "fields": ["name", "date_of_death", "status"],
-        "subjects": [{"ssn": "123-45-6789", "first_name": "Ann", "last_name": "Smith",
-                      "date_of_birth": "1950-04-11"}]}
-    data.update(changes)
-    return data
+    return disclosure_request(basis, **changes)
 
 
 def answer(store: Store, number: str, tmp_path: Path, today: date = TODAY

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web_helpers import ANN, OLD, World
 
+from disclosure_helpers import disclosure_request
 from vitalstat.domain.identity import normalize_name
 from vitalstat.errors import NotFoundError
 from vitalstat.services.accounting import NO_ACCOUNTING, accounting_for_person
@@ -23,17 +24,7 @@ YEAR = datetime.now(UTC).year
 
 
 def request(basis: str = "routine-use", **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "agency": "Office of the Inspector General",
-        "agency_address": "1 Example Plaza, Washington, DC 20500",
-        "signer": "Dana Reyes", "signer_rank": "section-chief", "basis": basis,
-        "purpose": "benefit fraud case 2026-017",
-        "relevance": "benefits were collected after the subject's death",
-        "letter_reference": "OIG-2026-017-L1", "fields": ["name", "date_of_death", "status"],
-        "subjects": [{"ssn": "123-45-6789", "first_name": "Ann", "last_name": "Smith",
-                      "date_of_birth": "1950-04-11"}]}
-    data.update(changes)
-    return data
+    return disclosure_request(basis, **changes)
 
 
 def _submit(world: World, body: dict[str, Any], who: str = "agency") -> dict[str, Any]:
