@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from vitalstat.domain.integrity import NOT_RELEASABLE, IntegrityRules, check_second_person
+from vitalstat.domain.numbers import format_number, parse_number
 from vitalstat.domain.records import RecordStatus, ReviewReason
 from vitalstat.errors import ConflictError, NotFoundError, RefusedError, ValidationError
 from vitalstat.services.holds import apply_hold_decision, parse_choice
@@ -55,19 +56,11 @@ class BulkAction:
 
 
 def bulk_number(bulk_id: int) -> str:
-    return f"B-{bulk_id:06d}"
-
-
-def _parse_number(text: str) -> int:
-    digits = text.strip().upper().removeprefix("B-")
-    if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
-        raise ValidationError(f"{text!r} is not a bulk action number like B-000001",
-                              field="bulk")
-    return int(digits)
+    return format_number("B", bulk_id)
 
 
 def _load(tx: Tx, number: str) -> tuple[int, dict[str, Any]]:
-    bulk_id = _parse_number(number)
+    bulk_id = parse_number(number, "B", what="bulk action number", field="bulk")
     row = tx.bulk_action_row(bulk_id)
     if row is None:
         raise NotFoundError(f"no bulk action {bulk_number(bulk_id)}")

@@ -28,6 +28,7 @@ from vitalstat.domain import cases as domain
 from vitalstat.domain.cases import Case, CaseKind, CaseState, EvidenceType, OpenedBy, Outcome
 from vitalstat.domain.identity import normalize_ssn
 from vitalstat.domain.integrity import IntegrityRules, withdrawn
+from vitalstat.domain.numbers import format_number, parse_number
 from vitalstat.errors import NotFoundError, ValidationError
 from vitalstat.services.holds import Assessed, assess, parse_choice, save_assessed
 from vitalstat.services.refusals import audited_refusals
@@ -59,14 +60,11 @@ __all__ = [
 
 
 def case_number(case_id: int) -> str:
-    return f"C-{case_id:06d}"
+    return format_number("C", case_id)
 
 
 def parse_case_number(text: str) -> int:
-    raw = text.strip().upper().removeprefix("C-").removeprefix("C")
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise ValidationError(f"{text!r} is not a case number (like C-000001)", field="case")
-    return int(raw)
+    return parse_number(text, "C", what="case number", field="case")
 
 
 @dataclass(frozen=True, slots=True)

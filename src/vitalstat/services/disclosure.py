@@ -37,6 +37,7 @@ from vitalstat.domain.disclosure import (
     Resolution,
 )
 from vitalstat.domain.identity import PartialDate, PersonName
+from vitalstat.domain.numbers import format_number, parse_number
 from vitalstat.errors import (
     ConflictError,
     DisclosureRefused,
@@ -66,15 +67,11 @@ __all__ = [
 ]
 
 def request_number(request_id: int) -> str:
-    return f"D-{request_id:06d}"
+    return format_number("D", request_id)
 
 
 def parse_request_number(text: str) -> int:
-    raw = text.strip().upper().removeprefix("D-").removeprefix("D")
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise ValidationError(f"{text!r} is not a request number (like D-000001)",
-                              field="request")
-    return int(raw)
+    return parse_number(text, "D", what="request number", field="request")
 
 
 # --------------------------------------------------------------------- requests
