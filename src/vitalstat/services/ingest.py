@@ -50,8 +50,6 @@ from vitalstat.store.repo import utc_now
 __all__ = ["MAX_PROBLEMS_SHOWN", "IngestResult", "ingest_file", "ingest_reports"]
 
 MAX_PROBLEMS_SHOWN = 20
-#: New reports in one batch from which the planner's statistics are refreshed first.
-STATISTICS_AFTER = 20_000
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 
@@ -156,8 +154,6 @@ def ingest_file(
             _write_quarantine(path, fmt, problems, quarantine)
             result.lines_quarantined = problem_count
 
-        if result.reports_new >= STATISTICS_AFTER:
-            tx.refresh_planner_statistics()
         _consolidate_batch(tx, batch_id, after, source, source_pk, actor, rules, result)
         tx.finish_batch(batch_id, lines=result.lines, reports_new=result.reports_new,
                         reports_duplicate=result.reports_duplicate,

@@ -293,18 +293,6 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         """
         return int(self.conn.execute(select(func.max(reports.c.id))).scalar_one() or 0)
 
-    def refresh_planner_statistics(self) -> None:
-        """After a large batch, let PostgreSQL's planner see the rows this transaction added.
-
-        Without it the planner still believes ``reports`` holds what it held before the
-        load (often nothing) and answers the batch's anti-joins with nested loops over
-        every row: hours for a million-line file. ``ANALYZE`` in the transaction counts
-        the transaction's own new rows. SQLite's planner needs nothing here.
-        """
-        if self.dialect == "postgresql":
-            self.conn.exec_driver_sql("ANALYZE reports")
-            self.conn.exec_driver_sql("ANALYZE records")
-
     def batch_ssns_needing_consolidation(self, batch_id: int, after: int,
                                          screen: LoneReportScreen) -> list[str]:
         """SSNs in the batch that are not a lone new report about an unknown person that
