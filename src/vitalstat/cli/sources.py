@@ -72,8 +72,9 @@ def list_(db: DbOption = None) -> None:
             out.print("no source is registered yet: vitalstat source register KIND ID")
             return
         out.print(f"{len(found)} registered sources")
+        default = Settings.from_env().integrity.surge_ceiling
         for info in found:  # one line each, so scripts can grep it
-            out.print(f"{info.source}  ceiling {_ceiling_text(info.surge_ceiling)}; "
+            out.print(f"{info.source}  ceiling {_ceiling_text(info.surge_ceiling, default)}; "
                       f"{info.batches} batches, {info.reports} reports, last "
                       f"{info.last_batch_at or '-'}; registered {info.registered_at[:10]} by "
                       f"{info.registered_by}" + (f"; {info.note}" if info.note else ""),
@@ -88,7 +89,9 @@ def _whole(text: str) -> int:
                               field="ceiling") from None
 
 
-def _ceiling_text(value: int | None) -> str:
+def _ceiling_text(value: int | None, default: int | None = None) -> str:
+    """A source's ceiling, or the setting's default (``default``: already read)."""
     if value is None:
-        return f"{Settings.from_env().integrity.surge_ceiling} (the default)"
+        shown = default if default is not None else Settings.from_env().integrity.surge_ceiling
+        return f"{shown} (the default)"
     return str(value)

@@ -67,7 +67,10 @@ def _load(tx: Tx, number: str) -> tuple[int, dict[str, Any]]:
     return bulk_id, row
 
 
-def _view(tx: Tx, bulk_id: int, row: dict[str, Any]) -> BulkAction:
+def _view(tx: Tx, bulk_id: int, row: dict[str, Any] | None = None) -> BulkAction:
+    """The bulk action as stored now (``row``: its row, when the caller just read it)."""
+    row = row if row is not None else tx.bulk_action_row(bulk_id)
+    assert row is not None
     return BulkAction(
         number=bulk_number(bulk_id), action=row["action"],
         selection=json.loads(row["selection"]), note=row["note"],
@@ -103,7 +106,7 @@ def propose_bulk(store: Store, action: str, *, actor: str, note: str,
         tx.append_event(actor=actor, kind="bulk.proposed", subject=f"bulk:{bulk_number(bulk_id)}",
                         detail={"action": action, "selection": selection, "note": note,
                                 "records": len(ssns)}, at=now)
-        return _view(tx, bulk_id, _load(tx, bulk_number(bulk_id))[1])
+        return _view(tx, bulk_id)
 
 
 def approve_bulk(store: Store, number: str, *, actor: str, today: date,
@@ -139,7 +142,7 @@ def approve_bulk(store: Store, number: str, *, actor: str, today: date,
         tx.append_event(actor=actor, kind="bulk.applied", subject=f"bulk:{bulk_number(bulk_id)}",
                         detail={"action": row["action"], "proposed_by": row["proposed_by"],
                                 "outcomes": tally}, at=now)
-        return _view(tx, bulk_id, _load(tx, number)[1])
+        return _view(tx, bulk_id)
 
 
 def refuse_bulk(store: Store, number: str, *, actor: str, note: str) -> BulkAction:
@@ -156,7 +159,7 @@ def refuse_bulk(store: Store, number: str, *, actor: str, note: str) -> BulkActi
                                         "decided_at": now, "decision_note": note})
         tx.append_event(actor=actor, kind="bulk.refused", subject=f"bulk:{bulk_number(bulk_id)}",
                         detail={"note": note, "proposed_by": row["proposed_by"]}, at=now)
-        return _view(tx, bulk_id, _load(tx, number)[1])
+        return _view(tx, bulk_id)
 
 
 def show_bulk(store: Store, number: str) -> BulkAction:

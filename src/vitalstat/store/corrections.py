@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from vitalstat.store.schema import (
     bulk_action_items,
@@ -150,10 +150,14 @@ class CorrectionQueries:
                           .values(values))
 
     def set_bulk_outcomes(self, bulk_id: int, outcomes: dict[str, str]) -> None:
-        for ssn, outcome in outcomes.items():
-            self.conn.execute(update(bulk_action_items).where(and_(
-                bulk_action_items.c.bulk_id == bulk_id, bulk_action_items.c.ssn == ssn))
-                .values(outcome=outcome))
+        if not outcomes:
+            return
+        statement = update(bulk_action_items).where(and_(
+            bulk_action_items.c.bulk_id == bulk_id,
+            bulk_action_items.c.ssn == bindparam("item_ssn"))).values(
+            outcome=bindparam("item_outcome"))
+        self.conn.execute(statement, [{"item_ssn": s, "item_outcome": o}
+                                      for s, o in outcomes.items()])
 
     def bulk_action_row(self, bulk_id: int) -> dict[str, Any] | None:
         found = self.conn.execute(select(bulk_actions).where(bulk_actions.c.id == bulk_id)
