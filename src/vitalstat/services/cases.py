@@ -30,6 +30,7 @@ from vitalstat.domain.identity import normalize_ssn
 from vitalstat.domain.integrity import IntegrityRules, withdrawn
 from vitalstat.domain.numbers import format_number, parse_number
 from vitalstat.errors import NotFoundError, ValidationError
+from vitalstat.formats import file_sha256
 from vitalstat.services.holds import Assessed, assess, parse_choice, save_assessed
 from vitalstat.services.refusals import audited_refusals
 from vitalstat.store import Store, Tx
@@ -404,7 +405,7 @@ def verify_letter(store: Store, code: str, file: Path | None = None) -> LetterCh
         raise NotFoundError("no letter has this verification code")
     matches = None
     if file is not None:
-        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        digest = file_sha256(file)
         matches = secrets.compare_digest(digest, row["letter_sha256"] or "")
     return LetterCheck(case_number(row["id"]), row["state"], row["decided_at"], matches)
 
