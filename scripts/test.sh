@@ -3,6 +3,8 @@
 #   creates .venv, installs vitalstat[dev,spark,server], starts a throwaway PostgreSQL 15 cluster
 #   (installing it with apt if missing), runs ruff and pytest (SQLite + PostgreSQL), then
 #   the Spark-marked tests in their own step (Java 17 installed with apt if missing).
+#   Browser tests drive Debian's chromium (installed with apt if missing) via Playwright;
+#   their screenshots land in test-artifacts/screenshots/.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k dmf
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -18,6 +20,10 @@ fi
 if ! command -v minisign >/dev/null 2>&1; then
   log "installing minisign (releases are checked with it too)"
   apt_install minisign
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing Debian's chromium (the web interface's browser tests)"
+  apt_install chromium
 fi
 export VITALSTAT_REQUIRE_TOOLS=1   # a missing minisign fails the run instead of skipping
 

@@ -24,6 +24,7 @@ from vitalstat.web import errors
 from vitalstat.web.authz import check_routes
 from vitalstat.web.docs import install_docs
 from vitalstat.web.metrics import Metrics
+from vitalstat.web.ui import install_ui
 
 __all__ = ["ServerConfig", "create_app"]
 
@@ -127,5 +128,6 @@ def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router)
     check_routes(app, routers)
+    install_ui(app)  # the pages: out of the OpenAPI, each under a permission too
     app.add_middleware(app.state.metrics.middleware)
     return app

@@ -70,12 +70,17 @@ def _tokens(store: Store) -> dict[str, str]:
     return made
 
 
-def make_world(store: Store, tmp: Path) -> Iterator[World]:
+def seeded_app(store: Store, tmp: Path) -> tuple[FastAPI, ServerConfig, dict[str, str]]:
+    """The seeded registry's app, its config and a token per role (for a live server)."""
     _seed(store, tmp)
     config = ServerConfig(releases=tmp / "releases", keys=tmp / "keys",
                           cases_dir=tmp / "cases", jobs_dir=tmp / "jobs")
-    app = create_app(store, config)
+    return create_app(store, config), config, _tokens(store)
+
+
+def make_world(store: Store, tmp: Path) -> Iterator[World]:
+    app, config, tokens = seeded_app(store, tmp)
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield World(store, client, _tokens(store), config, tmp, app)
+        yield World(store, client, tokens, config, tmp, app)
 
 

@@ -1,0 +1,42 @@
+"""The interface's frame without a browser: deny by default, CSRF, safe redirects."""
+
+from __future__ import annotations
+
+import pytest
+
+from vitalstat.domain.access import Permission
+from vitalstat.web.ui.base import CSRF_COOKIE, page_permissions
+from web_helpers import World
+
+
+def _csrf(world: World) -> str:
+    world.client.get("/ui/sign-in")
+    return world.client.cookies[CSRF_COOKIE]
+
+
+def test_every_page_names_a_permission(sqlite_world: World):
+    pages = page_permissions(sqlite_world.app)
+    assert ("GET", "/ui/", Permission.PUBLIC) in pages
+    assert all(isinstance(p, Permission) for _m, _path, p in pages)
+
+
+def test_sign_in_sets_an_httponly_strict_cookie_and_refuses_open_redirects(
+        sqlite_world: World):
+    csrf = _csrf(sqlite_world)
+    r = sqlite_world.client.post("/ui/sign-in", data={
+        "token": sqlite_world.tokens["caseworker"], "csrf": csrf,
+        "next": "//evil.example/"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/ui/"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+@pytest.mark.parametrize("csrf", [None, "wrong"])
+def test_a_post_without_the_csrf_value_is_refused(sqlite_world: World, csrf):
+    _csrf(sqlite_world)
+    data = {"token": sqlite_world.tokens["admin"], **({"csrf": csrf} if csrf else {})}
+    r = sqlite_world.client.post("/ui/sign-in", data=data, follow_redirects=False)
+    assert r.status_code == 403
+    assert "expired or came from another site" in r.text
+    assert "vs_session" not in r.headers.get("set-cookie", "")
