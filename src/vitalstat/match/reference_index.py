@@ -46,7 +46,9 @@ def _chars(values: np.ndarray, start: int, stop: int) -> np.ndarray:
 
 class ReferenceIndex:
     def __init__(self, table: pa.Table) -> None:
-        self.table = table
+        # one chunk per column: ``take`` from a many-chunked table costs time in the
+        # table's size (it concatenates), from one chunk in the rows taken
+        self.table = table = table.combine_chunks()
         n = table.num_rows
         rows = np.arange(n, dtype=np.int64)
         ssn = _strings(table, "ssn", 9)

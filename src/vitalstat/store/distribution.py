@@ -11,7 +11,7 @@ from urllib.parse import quote
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from vitalstat.store.schema import (
     deliveries,
@@ -22,6 +22,10 @@ from vitalstat.store.schema import (
 )
 
 __all__ = ["HOLDINGS_SCHEMA", "DistributionQueries"]
+
+# Built once (read on every subscriber lookup and one-row match; see store.api).
+_LATEST_RELEASE = select(releases).order_by(releases.c.id.desc()).limit(1)
+_SUBSCRIBER_BY_NAME = select(subscribers).where(subscribers.c.name == bindparam("name"))
 
 #: What a subscriber holds: per SSN the version it last received and from which release.
 HOLDINGS_SCHEMA = pa.schema([pa.field("ssn", pa.string(), nullable=False),
@@ -57,8 +61,7 @@ class DistributionQueries:
         return dict(found) if found is not None else None
 
     def latest_release_row(self) -> dict[str, Any] | None:
-        row = self.conn.execute(select(releases).order_by(releases.c.id.desc()).limit(1))
-        found = row.mappings().one_or_none()
+        found = self.conn.execute(_LATEST_RELEASE).mappings().one_or_none()
         return dict(found) if found is not None else None
 
     def release_rows(self) -> list[dict[str, Any]]:
@@ -88,8 +91,7 @@ class DistributionQueries:
                           .values(values))
 
     def subscriber_row(self, name: str) -> dict[str, Any] | None:
-        row = self.conn.execute(select(subscribers).where(subscribers.c.name == name))
-        found = row.mappings().one_or_none()
+        found = self.conn.execute(_SUBSCRIBER_BY_NAME, {"name": name}).mappings().one_or_none()
         return dict(found) if found is not None else None
 
     def subscriber_rows(self) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, bindparam, func, insert, select, update
 
 from vitalstat.audit.encoding import canonical_json
 from vitalstat.domain.identity import PartialDate, PersonName
@@ -41,6 +41,11 @@ from vitalstat.store.schema import DEATH_COLUMNS, batches, events, records, repo
 __all__ = ["RECORD_ARROW_SCHEMA", "BatchInfo", "Tx", "canonical_json", "utc_now"]
 
 _RECORD_FIELDS = [c.name for c in records.columns]
+# Built once: the API reads records by SSN many times a second, and building a
+# statement costs more than running it (store.api).
+_RECORD_BY_SSN = select(records).where(records.c.ssn == bindparam("ssn"))
+_RECORD_UPDATED_AT = select(records.c.updated_at).where(records.c.ssn == bindparam("ssn"))
+_EVENT_INSERT = insert(events).returning(events.c.id)
 #: Text columns that are often empty for a whole file (never the identifying ones).
 _BLANKABLE = frozenset({"suffix", "middle_name", "state", "zip_residence", "zip_payment", "sex",
                         "reporter_name", "reporter_relationship", "reporter_contact",
@@ -144,12 +149,9 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
     # ------------------------------------------------------------------ events
     def append_event(self, *, actor: str, kind: str, subject: str, detail: dict[str, Any],
                      at: str | None = None) -> int:
-        result = self.conn.execute(
-            insert(events).values(
-                occurred_at=at or utc_now(), actor=actor, kind=kind, subject=subject,
-                detail=canonical_json(detail),
-            ).returning(events.c.id)
-        )
+        result = self.conn.execute(_EVENT_INSERT, {
+            "occurred_at": at or utc_now(), "actor": actor, "kind": kind, "subject": subject,
+            "detail": canonical_json(detail)})
         return int(result.scalar_one())
 
     def events(self, *, subject: str | None = None, kind: str | None = None,
@@ -361,13 +363,11 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
 
     # ----------------------------------------------------------------- records
     def get_record(self, ssn: str) -> DeathRecord | None:
-        row = self.conn.execute(select(records).where(records.c.ssn == ssn)).mappings()
-        found = row.one_or_none()
+        found = self.conn.execute(_RECORD_BY_SSN, {"ssn": ssn}).mappings().one_or_none()
         return row_to_record(found) if found is not None else None
 
     def record_updated_at(self, ssn: str) -> str | None:
-        return self.conn.execute(select(records.c.updated_at).where(records.c.ssn == ssn)
-                                 ).scalar_one_or_none()
+        return self.conn.execute(_RECORD_UPDATED_AT, {"ssn": ssn}).scalar_one_or_none()
 
     def save_record(self, record: DeathRecord, *, now: str, existed: bool) -> None:
         values = record_to_row(record, now)
