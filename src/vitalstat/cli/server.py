@@ -44,7 +44,10 @@ def serve(
         if workers > 1:
             import os
 
+            from vitalstat.services.match_jobs import requeue_interrupted_jobs
+
             os.environ["VITALSTAT_DB"] = db_url(db)
+            requeue_interrupted_jobs(store)  # once, before the workers (web.serve)
             uvicorn.run("vitalstat.web.serve:app", host=host, port=port, workers=workers,
                         access_log=False, log_level="warning")
         else:

@@ -4,8 +4,11 @@ A job is a row in ``match_jobs`` (``queued`` -> ``running`` -> ``done`` | ``fail
 a folder ``JOBS_DIR/<id>/`` holding the input and the decisions file. The work is
 :func:`vitalstat.services.matching.run_match` unchanged (its ``match.run`` event names
 the job's actor). A job's state is in the registry, so a poll works from any server
-process; jobs a stopped server left unfinished are queued again at start
-(:func:`unfinished_jobs`).
+process. Each job runs once: a runner claims it (``queued`` -> ``running``) before
+starting, so of several server processes only one runs it. Jobs a stopped server left
+``running`` are queued again when a server starts (:func:`requeue_interrupted_jobs`,
+called once per start, before any worker runs), and every process then offers the
+queued ones to its runner (:func:`unfinished_jobs`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from vitalstat.services.subscribers import get_subscriber
 from vitalstat.store import Store
 from vitalstat.store.repo import canonical_json, utc_now
 
-__all__ = ["MatchJob", "get_job", "run_job", "submit_job", "unfinished_jobs"]
+__all__ = ["MatchJob", "get_job", "requeue_interrupted_jobs", "run_job", "submit_job",
+           "unfinished_jobs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +85,14 @@ def submit_job(store: Store, upload: Path, *, input_name: str, actor: str, jobs_
 
 
 def run_job(store: Store, job_id: str, *, rule: EmbargoRule = DEFAULT_EMBARGO) -> MatchJob:
-    """Run a queued job to the end; a failure is stored on the job (code and message)."""
+    """Run a queued job to the end; a failure is stored on the job (code and message).
+    A job no longer queued (another process claimed it) is left alone and returned."""
     with store.transaction() as tx:
         row = tx.match_job_row(job_id)
         if row is None:
             raise NotFoundError(f"no match job {job_id}")
-        tx.update_match_job(job_id, {"state": "running"})
+        if not tx.claim_match_job(job_id):
+            return MatchJob.from_row(row)
     values: dict[str, Any]
     try:
         summary = run_match(store, Path(row["input_path"]), Path(row["output_path"]),
@@ -120,6 +126,19 @@ def get_job(store: Store, job_id: str) -> MatchJob:
 
 
 def unfinished_jobs(store: Store) -> list[str]:
-    """Jobs queued or running (left by a stopped server): to run again."""
+    """Jobs waiting to run (queued), oldest first."""
     with store.transaction(write=False) as tx:
-        return [r["id"] for r in tx.unfinished_match_jobs()]
+        return [r["id"] for r in tx.unfinished_match_jobs() if r["state"] == "queued"]
+
+
+def requeue_interrupted_jobs(store: Store, *, actor: str = "server") -> list[str]:
+    """Jobs left ``running`` by a stopped server back to ``queued`` (one event each).
+    Call it when no server runs on the registry: at the start, before the workers."""
+    with store.transaction() as tx:
+        running = [r["id"] for r in tx.unfinished_match_jobs() if r["state"] == "running"]
+        for job_id in running:
+            tx.update_match_job(job_id, {"state": "queued"})
+            tx.append_event(actor=actor, kind="match.job-requeued",
+                            subject=f"match-job:{job_id}",
+                            detail={"reason": "the server stopped while it ran"})
+    return running

@@ -61,6 +61,13 @@ class ApiQueries:
     def update_match_job(self, job_id: str, values: dict[str, Any]) -> None:
         self.conn.execute(update(match_jobs).where(match_jobs.c.id == job_id).values(values))
 
+    def claim_match_job(self, job_id: str) -> bool:
+        """``queued`` -> ``running``, only if it is still queued (one runner per job,
+        whichever server process tries first)."""
+        done = self.conn.execute(update(match_jobs).where(
+            match_jobs.c.id == job_id, match_jobs.c.state == "queued").values(state="running"))
+        return bool(done.rowcount == 1)
+
     def match_job_row(self, job_id: str) -> dict[str, Any] | None:
         return _one(self.conn, select(match_jobs).where(match_jobs.c.id == job_id))
 

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from vitalstat.config import Settings, cases_dir, embargo_rule, jobs_dir, keys_dir, releases_dir
 from vitalstat.domain.integrity import IntegrityRules
 from vitalstat.domain.policy import DEFAULT_EMBARGO, EmbargoRule
-from vitalstat.services.match_jobs import run_job, unfinished_jobs
+from vitalstat.services.match_jobs import requeue_interrupted_jobs, run_job, unfinished_jobs
 from vitalstat.services.matching import close_duckdb_pool, warm_reference
 from vitalstat.services.tokens import TokenVerifier
 from vitalstat.store import Store
@@ -43,6 +43,9 @@ class ServerConfig:
     embargo: EmbargoRule = DEFAULT_EMBARGO
     chunk_lines: int = 50_000
     token_ttl: float = 60.0
+    #: requeue jobs a stopped server left running, at start: only where this process is
+    #: the only server (``vitalstat serve`` does it before starting several workers)
+    requeue_at_start: bool = True
 
     @classmethod
     def from_env(cls) -> ServerConfig:
@@ -93,7 +96,9 @@ def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        for job_id in unfinished_jobs(store):  # left by a stopped server
+        if config.requeue_at_start:
+            requeue_interrupted_jobs(store)
+        for job_id in unfinished_jobs(store):  # each runs once: run_job claims it
             runner.submit(job_id)
         # index the latest release for one-row matches, without delaying the start
         threading.Thread(target=warm_reference, args=(store,), name="warm-reference",
