@@ -1,5 +1,6 @@
 """Locust users for ``api_bench.py`` (headless; 127.0.0.1 only). ``BENCH_PLAN`` names a
-JSON file with the tokens and the samples; ``BENCH_MODE`` is ``mix`` or ``floor``."""
+JSON file with the tokens and the samples; ``BENCH_MODE`` is ``mix`` or ``floor``;
+``BENCH_RATE`` (requests a second per user) paces the users, else they send flat out."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import random
 import uuid
 from pathlib import Path
 
-from locust import FastHttpUser, constant, events, task
+from locust import FastHttpUser, constant, constant_throughput, events, task
 
 _PLAN_FILE = Path(os.environ.get("BENCH_PLAN", ""))
 PLAN = json.loads(_PLAN_FILE.read_text()) if _PLAN_FILE.is_file() else {}
 MODE = os.environ.get("BENCH_MODE", "mix")
+RATE = float(os.environ.get("BENCH_RATE", "0"))
+WAIT = constant_throughput(RATE) if RATE > 0 else constant(0)
 
 
 @events.test_start.add_listener
@@ -24,7 +27,7 @@ def _only_localhost(environment, **_kwargs) -> None:
 
 
 class Floor(FastHttpUser):
-    wait_time = constant(0)
+    wait_time = WAIT
     weight = 1 if MODE == "floor" else 0
 
     @task
@@ -35,7 +38,7 @@ class Floor(FastHttpUser):
 class Mixed(FastHttpUser):
     """90% lookups, 9% one-row matches, 1% single-report ingests."""
 
-    wait_time = constant(0)
+    wait_time = WAIT
     weight = 1 if MODE == "mix" else 0
 
     def on_start(self) -> None:
