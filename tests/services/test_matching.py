@@ -78,3 +78,48 @@ def test_a_subscriber_is_matched_only_against_what_it_may_receive(store, tmp_pat
     assert decisions("cert-co") == {"restricted": ("none", ""),
                                     "embargoed": ("match", "223456789"),
                                     "open": ("match", "323456789")}
+
+
+def test_one_row_scoring_in_a_child_process_decides_as_in_the_server(store, tmp_path) -> None:
+    """The server scores one-row matches in a child process (away from its event loop):
+    the same decisions, reasons and weights, subscriber cut included."""
+    from datetime import date
+
+    from vitalstat.services import keys, matching
+    from vitalstat.services.ingest import ingest_file
+    from vitalstat.services.releases import build_release
+    from vitalstat.services.subscribers import add_subscriber
+
+    keys.generate_key(store, tmp_path / "keys", actor="keeper")
+    path = tmp_path / "fh.csv"
+    path.write_text("ssn,last_name,first_name,middle_name,date_of_death,date_of_birth,proof\n"
+                    "223456789,Jones,Robert,Lee,2010-09-14,1938-02-20,P\n"
+                    "323456789,Brown,Carol,,2012-03-04,1940-05-06,V\n"
+                    "423456789,Jones,Roberta,,2011-01-05,1938-02-20,V\n")
+    ensure_source(store, "funeral-home", "fh")
+    ingest_file(store, path, source_kind="funeral-home", source_id="fh", actor="clerk")
+    build_release(store, actor="b", releases=tmp_path / "rel", keys=tmp_path / "keys")
+    add_subscriber(store, "open-co", tier="open", actor="clerk")
+    rows = [{"ssn": "223456780", "first_name": "Bob", "last_name": "Jones", "dob": "1938-02-20"},
+            {"ssn": None, "first_name": "Carol", "last_name": "Brown", "dob": "1940-05-06"},
+            {"ssn": "423456789", "first_name": "Robert", "last_name": "Jones",
+             "dob": "1938-02-20"},
+            {"ssn": "823456789", "first_name": "Nobody", "last_name": "Here",
+             "dob": "1970-01-01"}]
+
+    def run() -> list[tuple]:
+        return [matching.match_one(store, row, actor="t", subscriber=sub, today=date(2026, 12, 1))
+                for sub in (None, "open-co") for row in rows]
+
+    here = run()
+    matching.score_in_child_process(store)
+    try:
+        child = run()
+        assert matching._CHILD is not None  # the scoring went to the child
+    finally:
+        matching.close_duckdb_pool()
+    assert matching._CHILD is None
+    assert child == here
+    assert {m.path for m in here} == {"scored"}
+    assert [(m.decision, m.dmf_ssn) for m in here[:4]] == [
+        ("review", "223456789"), ("match", "323456789"), ("match", "223456789"), ("none", "")]

@@ -11,10 +11,13 @@ import atexit
 import contextlib
 import functools
 import json
+import multiprocessing
 import queue
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -70,6 +73,7 @@ __all__ = [
     "match_one",
     "reference_for",
     "run_match",
+    "score_in_child_process",
     "train_on_registry",
     "warm_reference",
 ]
@@ -274,7 +278,9 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     against the records any blocking rule could pair with it (``narrow_reference``,
     answered from the release kept in memory by a ``ReferenceIndex``), with the model
     scored in plain SQL (the ``sql`` engine: Splink's decisions without its per-call
-    setup). The server calls :func:`warm_reference` at start.
+    setup). The server calls :func:`warm_reference` at start, and
+    :func:`score_in_child_process`: the scoring is CPU work in Python and DuckDB, and in
+    the server's own process it held the GIL against the event loop's lookups.
     """
     prof = _profile(profile)
     today = today or date.today()
@@ -302,14 +308,11 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
         path = "scored"
         with store.transaction(write=False) as tx:
             held = frozenset(tx.unpublished_ssns())
-            narrowed = _narrowed_reference(tx, release, cleaned)
-        if sub is not None:
-            narrowed = narrowed.filter(pa.array(admitted(
-                narrowed, release_filter(sub.standing, today, rule))))
-        with _pooled_duckdb() as con:
-            run = match_rows(table, Reference(label, table=narrowed, held_now=held),
-                             model=model, profile=prof, engine="sql", con=con)
-        result = run.rows[0]
+            narrowed = None if release is not None else _unreleased_candidates(tx, cleaned)
+        job = (table, cleaned, narrowed, str(release.records_parquet) if release else None,
+               held, sub.standing if sub is not None else None, today, rule, prof.name,
+               label)
+        result = _score_elsewhere(job) if release is not None else _score_row(*job)
     if sub is not None:
         label += f", as {sub.name} may receive it"
     found = _row_match(result, label, path)
@@ -320,6 +323,68 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
                                 "subscriber": sub.name if sub else None,
                                 "profile": prof.name, "engine": path})
     return found
+
+
+def _score_row(table: pa.Table, cleaned: dict[str, Any], narrowed: pa.Table | None,
+               parquet: str | None, held: frozenset[str], standing: Any, today: date,
+               rule: EmbargoRule, profile: str, label: str) -> RowResult:
+    """Score one row against its candidates: ``narrowed``, or those of the release whose
+    records are ``parquet`` (indexed in this process). Runs in the server's process or in
+    the child (:func:`score_in_child_process`); every argument pickles."""
+    if narrowed is None:
+        assert parquet is not None
+        narrowed = _index_for(parquet).candidates(
+            ssn=cleaned["ssn"], dob=cleaned["dob"], first=cleaned["first_name"],
+            last=cleaned["last_name"]).cast(RECORD_ARROW_SCHEMA)
+    if standing is not None:
+        narrowed = narrowed.filter(pa.array(admitted(
+            narrowed, release_filter(standing, today, rule))))
+    with _pooled_duckdb() as con:
+        run = match_rows(table, Reference(label, table=narrowed, held_now=held),
+                         model=_model(), profile=_profile(profile), engine="sql", con=con)
+    return run.rows[0]
+
+
+_CHILD: ProcessPoolExecutor | None = None
+_CHILD_WANTED = False
+_CHILD_LOCK = threading.Lock()
+
+
+def score_in_child_process(store: Store | None = None) -> None:
+    """From now on, score one-row matches against a release in one child process (made
+    on first use; it indexes the release itself). With ``store``, make it now and have it
+    index the latest release, so the first match need not wait."""
+    global _CHILD_WANTED
+    _CHILD_WANTED = True
+    release = latest_release(store) if store is not None else None
+    if release is not None:
+        child = _child()
+        if child is not None:
+            child.submit(_index_for, str(release.records_parquet))
+
+
+def _child() -> ProcessPoolExecutor | None:
+    global _CHILD
+    with _CHILD_LOCK:
+        if _CHILD is None and _CHILD_WANTED:
+            # spawn, not fork: the server's threads and connections stay behind
+            _CHILD = ProcessPoolExecutor(max_workers=1,
+                                         mp_context=multiprocessing.get_context("spawn"))
+        return _CHILD
+
+
+def _score_elsewhere(job: tuple[Any, ...]) -> RowResult:
+    global _CHILD
+    child = _child()
+    if child is None:
+        return _score_row(*job)
+    try:
+        return child.submit(_score_row, *job).result()
+    except BrokenProcessPool:  # the child died (killed, out of memory): a new one next time
+        with _CHILD_LOCK:
+            if _CHILD is child:
+                _CHILD = None
+        return _score_row(*job)
 
 
 @functools.cache
@@ -347,7 +412,13 @@ def _pooled_duckdb() -> Iterator[Any]:
 
 @atexit.register
 def close_duckdb_pool() -> None:
-    """Close the pooled connections (the server does it at shutdown)."""
+    """Close the pooled connections and the scoring child (the server does it at
+    shutdown)."""
+    global _CHILD, _CHILD_WANTED
+    with _CHILD_LOCK:
+        child, _CHILD, _CHILD_WANTED = _CHILD, None, False
+    if child is not None:
+        child.shutdown(wait=True, cancel_futures=True)
     while True:
         try:
             _IDLE.get_nowait().close()
@@ -359,15 +430,15 @@ _INDEX: dict[str, ReferenceIndex] = {}
 _INDEX_LOCK = threading.Lock()
 
 
-def _release_index(release: Release) -> ReferenceIndex:
-    """The release's records in memory, indexed (the latest release's only)."""
-    key = str(release.records_parquet)
+def _index_for(parquet: str) -> ReferenceIndex:
+    """The release records in ``parquet``, in memory and indexed (the latest release's
+    only)."""
     with _INDEX_LOCK:
-        found = _INDEX.get(key)
+        found = _INDEX.get(parquet)
         if found is None:
-            found = ReferenceIndex(pq.read_table(release.records_parquet))
+            found = ReferenceIndex(pq.read_table(parquet))
             _INDEX.clear()
-            _INDEX[key] = found
+            _INDEX[parquet] = found
     return found
 
 
@@ -375,7 +446,7 @@ def warm_reference(store: Store) -> None:
     """Load and index the latest release now, so the first one-row match need not."""
     release = latest_release(store)
     if release is not None:
-        _release_index(release)
+        _index_for(str(release.records_parquet))
 
 
 def _prepass_one(row: dict[str, Any], problems: list[str], rec: DeathRecord | None,
@@ -413,13 +484,10 @@ def _prepass_one(row: dict[str, Any], problems: list[str], rec: DeathRecord | No
                      outcome.rules, problems)
 
 
-def _narrowed_reference(tx: Tx, release: Release | None, row: dict[str, Any]) -> pa.Table:
-    """Reference records any blocking rule could pair with ``row`` (a superset)."""
-    if release is not None:
-        return _release_index(release).candidates(
-            ssn=row["ssn"], dob=row["dob"], first=row["first_name"],
-            last=row["last_name"]).cast(RECORD_ARROW_SCHEMA)
-    source = pa.Table.from_batches(  # before the first release: the current records
+def _unreleased_candidates(tx: Tx, row: dict[str, Any]) -> pa.Table:
+    """Before the first release, the current records any blocking rule could pair with
+    ``row`` (a superset; after it, the release's index answers: :func:`_score_row`)."""
+    source = pa.Table.from_batches(
         list(tx.record_batches(statuses=[RecordStatus.PUBLISHED, RecordStatus.HELD])),
         schema=RECORD_ARROW_SCHEMA)
     return narrow_reference(source, ssn=row["ssn"], dob=row["dob"], first=row["first_name"],
