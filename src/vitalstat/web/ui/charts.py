@@ -30,12 +30,14 @@ __all__ = ["PALETTE", "Bin", "day_bins", "histogram", "horizontal_bars", "nice_s
 PALETTE = ("#0b4f8a", "#b35900", "#1d6b2f", "#7b3294", "#a4161a", "#006d77", "#5c5c5c",
            "#8c6d00")
 _FONT = 'font-family="system-ui, sans-serif"'
+_LINE_BREAKS = re.compile("[\t\n\r]")
 _INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(value: object) -> str:
-    """``value`` as text safe inside an XML element or a quoted attribute."""
-    return escape(_INVALID_XML.sub("", str(value)), quote=True)
+    """``value`` as text safe inside an XML element or a quoted attribute: characters
+    XML cannot carry dropped, tabs and line breaks made spaces (a label is one line)."""
+    return escape(_LINE_BREAKS.sub(" ", _INVALID_XML.sub("", str(value))), quote=True)
 
 
 def _short(label: str, limit: int) -> str:
@@ -183,11 +185,11 @@ def stacked_columns(title: str, categories: Sequence[str],
                         f'height="{_f(h)}" fill="{PALETTE[n % len(PALETTE)]}" '
                         f'data-value="{v}"><title>{xml_text(cat)}, {xml_text(name)}: '
                         f'{_num(v)}</title></rect>')
-        first, _, second = xml_text(cat).partition(" ")
+        first, _, second = cat.partition(" ")
         cx = left + i * col_w + col_w / 2
         body.append(f'<text x="{_f(cx)}" y="{_f(base + 16)}" font-size="11" '
-                    f'text-anchor="middle" fill="#1b1b1b">{_short(first, 9)}'
-                    + (f'<tspan x="{_f(cx)}" dy="13">{_short(second, 9)}</tspan>'
+                    f'text-anchor="middle" fill="#1b1b1b">{xml_text(_short(first, 9))}'
+                    + (f'<tspan x="{_f(cx)}" dy="13">{xml_text(_short(second, 9))}</tspan>'
                        if second else "") + "</text>")
     body.append(f'<line x1="{_f(left)}" y1="{_f(base)}" x2="{_f(left + plot_w)}" '
                 f'y2="{_f(base)}" stroke="#1b1b1b" stroke-width="1.5"/>')
