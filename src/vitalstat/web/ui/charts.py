@@ -30,6 +30,7 @@ __all__ = ["PALETTE", "Bin", "day_bins", "histogram", "horizontal_bars", "nice_s
 PALETTE = ("#0b4f8a", "#b35900", "#1d6b2f", "#7b3294", "#a4161a", "#006d77", "#5c5c5c",
            "#8c6d00")
 _FONT = 'font-family="system-ui, sans-serif"'
+LEGEND_LINE = 18.0
 _LINE_BREAKS = re.compile("[\t\n\r]")
 _INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -99,27 +100,38 @@ def _table(caption: str, head: str, categories: Sequence[str],
 
 
 def _legend(series: Sequence[tuple[str, Sequence[int]]], x: float, y: float) -> list[str]:
+    """A key of the series' colours, one per line from (x, y); none for a single series."""
     if len(series) < 2:
         return []
     out = []
     for n, (name, _) in enumerate(series):
-        yy = y + n * 18
+        yy = y + n * LEGEND_LINE
         out.append(f'<rect x="{_f(x)}" y="{_f(yy)}" width="12" height="12" '
                    f'fill="{PALETTE[n % len(PALETTE)]}"/>'
                    f'<text x="{_f(x + 17)}" y="{_f(yy + 10)}" font-size="12" '
-                   f'fill="#1b1b1b">{xml_text(_short(name, 26))}</text>')
+                   f'fill="#1b1b1b">{xml_text(_short(name, 40))}</text>')
     return out
 
 
+def _legend_height(series: Sequence[tuple[str, Sequence[int]]]) -> float:
+    return LEGEND_LINE * len(series) + 8 if len(series) > 1 else 0.0
+
+
 def _figure(chart_id: str, title: str, svg_body: list[str], width: float, height: float,
-            table: str, empty: bool) -> Markup:
+            table: str, empty: bool, *, newest_right: bool = False) -> Markup:
     note = ('<p class="hint">Nothing to draw yet: every count is zero.</p>' if empty else "")
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
            f'aria-labelledby="{chart_id}-title" viewBox="0 0 {_f(width)} {_f(height)}" '
            f'width="{_f(width)}" height="{_f(height)}" {_FONT}>'
            f'<title id="{chart_id}-title">{xml_text(title)}</title>{"".join(svg_body)}</svg>')
+    # drawn at its own size; a screen narrower than the chart scrolls it sideways (the
+    # wrapper takes the keyboard focus for that), so its text never shrinks unreadably
+    # (``newest_right``: a time axis; a narrow screen opens on its newest, right end)
+    kind = "chart-scroll newest-right" if newest_right else "chart-scroll"
+    scroll = (f'<div class="{kind}" tabindex="0" role="group" '
+              f'aria-label="{xml_text(title)}: chart">{svg}</div>')
     return Markup(f'<figure class="chart" id="{chart_id}"><figcaption>{xml_text(title)}'
-                  f'</figcaption>{note}{svg}{table}</figure>')
+                  f'</figcaption>{note}{scroll}{table}</figure>')
 
 
 def _y_gridlines(top: int, step: int, *, left: float, base: float, plot_w: float,
@@ -161,11 +173,11 @@ def stacked_columns(title: str, categories: Sequence[str],
     may hold one space-separated second line (``"Jan 2026"``: month over year)."""
     _series_checked(categories, series)
     cid = chart_id or _slug(title)
-    left, top_pad, plot_h, col_w = 64.0, 12.0, 220.0, 52.0
+    left, top_pad, plot_h, col_w = 56.0, 12.0, 200.0, 46.0
     plot_w = max(1, len(categories)) * col_w
-    legend_w = 200.0 if len(series) > 1 else 0.0
-    width = left + plot_w + 16 + legend_w
-    height = top_pad + plot_h + 44 + (16 if axis else 0)
+    width = left + plot_w + 16
+    below = top_pad + plot_h + 44 + (16 if axis else 0)
+    height = below + _legend_height(series)
     totals = [sum(v[i] for _, v in series) for i in range(len(categories))]
     biggest = max(totals, default=0)
     top, step = _scale(biggest)
@@ -194,58 +206,54 @@ def stacked_columns(title: str, categories: Sequence[str],
     body.append(f'<line x1="{_f(left)}" y1="{_f(base)}" x2="{_f(left + plot_w)}" '
                 f'y2="{_f(base)}" stroke="#1b1b1b" stroke-width="1.5"/>')
     if axis:
-        body.append(f'<text x="{_f(left)}" y="{_f(height - 4)}" font-size="11" '
+        body.append(f'<text x="{_f(left)}" y="{_f(below - 4)}" font-size="11" '
                     f'fill="#4a4a4a">{xml_text(axis)}</text>')
-    body += _legend(series, left + plot_w + 16, top_pad)
+    body += _legend(series, left, below + 4)
     table = _table(title, "Month" if axis == "" else axis, categories, series)
-    return _figure(cid, title, body, width, height, table, biggest == 0)
+    return _figure(cid, title, body, width, height, table, biggest == 0, newest_right=True)
 
 
 def horizontal_bars(title: str, rows: Sequence[str],
                     series: Sequence[tuple[str, Sequence[int]]], *, head: str = "",
                     chart_id: str | None = None) -> Markup:
-    """A bar per row, its series stacked left to right."""
+    """A bar per row under its label, its series stacked left to right, its total after
+    it. Narrow enough (about 350 wide) for a phone."""
     _series_checked(rows, series)
     cid = chart_id or _slug(title)
-    label_w, bar_h, gap, plot_w, top_pad = 230.0, 22.0, 10.0, 360.0, 8.0
-    legend_h = 18.0 * len(series) + 8 if len(series) > 1 else 0.0
-    plot_h = max(1, len(rows)) * (bar_h + gap)
-    width = label_w + plot_w + 40
-    height = top_pad + plot_h + 24 + legend_h
+    left, plot_w, top_pad, label_h, bar_h, gap = 8.0, 270.0, 6.0, 16.0, 18.0, 10.0
+    row_h = label_h + bar_h + gap
+    plot_h = max(1, len(rows)) * row_h
+    width = left + plot_w + 72
+    below = top_pad + plot_h + 22
+    height = below + _legend_height(series)
     totals = [sum(v[i] for _, v in series) for i in range(len(rows))]
     biggest = max(totals, default=0)
     top, step = _scale(biggest)
-    body = _x_gridlines(top, step, left=label_w, y0=top_pad, plot_w=plot_w,
+    body = _x_gridlines(top, step, left=left, y0=top_pad, plot_w=plot_w,
                         plot_h=plot_h) if top else []
     for i, row in enumerate(rows):
-        y = top_pad + i * (bar_h + gap) + gap / 2
-        body.append(f'<text x="{_f(label_w - 8)}" y="{_f(y + bar_h / 2 + 4)}" font-size="12" '
-                    f'text-anchor="end" fill="#1b1b1b">{xml_text(_short(row, 34))}</text>')
-        x = label_w
+        y = top_pad + i * row_h
+        body.append(f'<text x="{_f(left)}" y="{_f(y + 12)}" font-size="12" '
+                    f'fill="#1b1b1b">{xml_text(_short(row, 48))}</text>')
+        x, bar_y = left, y + label_h
         for n, (name, values) in enumerate(series):
             v = values[i]
             if v == 0:
                 continue
             w = v / top * plot_w
-            body.append(f'<rect class="bar" x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" '
+            body.append(f'<rect class="bar" x="{_f(x)}" y="{_f(bar_y)}" width="{_f(w)}" '
                         f'height="{_f(bar_h)}" fill="{PALETTE[n % len(PALETTE)]}" '
                         f'data-value="{v}"><title>{xml_text(row)}'
                         + (f", {xml_text(name)}" if len(series) > 1 else "")
                         + f": {_num(v)}</title></rect>")
             x += w
-    body.append(f'<line x1="{_f(label_w)}" y1="{_f(top_pad)}" x2="{_f(label_w)}" '
+        body.append(f'<text x="{_f(x + 5)}" y="{_f(bar_y + 13)}" font-size="12" '
+                    f'fill="#1b1b1b">{_num(totals[i])}</text>')
+    body.append(f'<line x1="{_f(left)}" y1="{_f(top_pad)}" x2="{_f(left)}" '
                 f'y2="{_f(top_pad + plot_h)}" stroke="#1b1b1b" stroke-width="1.5"/>')
-    if len(series) > 1:
-        legend_y = top_pad + plot_h + 28
-        for n, (name, _) in enumerate(series):
-            yy = legend_y + n * 18
-            body.append(f'<rect x="{_f(label_w)}" y="{_f(yy)}" width="12" height="12" '
-                        f'fill="{PALETTE[n % len(PALETTE)]}"/><text x="{_f(label_w + 17)}" '
-                        f'y="{_f(yy + 10)}" font-size="12" fill="#1b1b1b">'
-                        f'{xml_text(_short(name, 40))}</text>')
+    body += _legend(series, left, below + 4)
     table = _table(title, head or "What", rows, series)
-    return _figure(cid, title, body, width, height + (8 if legend_h else 0), table,
-                   biggest == 0)
+    return _figure(cid, title, body, width, height, table, biggest == 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,8 +298,8 @@ def histogram(title: str, bins: Sequence[Bin], *, unit: str = "days",
     counts = [b.count for b in bins]
     if any(c < 0 for c in counts):
         raise ValueError("a bin has a negative count")
-    left, top_pad, plot_h = 64.0, 12.0, 200.0
-    col_w = 52.0 if len(bins) <= 8 else 40.0
+    left, top_pad, plot_h = 56.0, 12.0, 200.0
+    col_w = 40.0 if len(bins) <= 7 else 28.0
     plot_w = max(1, len(bins)) * col_w
     width, height = left + plot_w + 24, top_pad + plot_h + 48
     biggest = max(counts, default=0)
