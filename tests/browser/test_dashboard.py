@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from playwright.sync_api import expect
 
 from dashboard_helpers import seed_activity
+from vitalstat.services import audit
 
 CHARTS = ("Deaths reported per month, by source kind", "Records held or pending, by reason",
           "Time to correction: case opened to record corrected",
@@ -17,6 +18,7 @@ CHARTS = ("Deaths reported per month, by source kind", "Records held or pending,
 
 def test_the_auditor_sees_the_four_charts_and_verifies_the_log(live, page, sign_in, shot):
     seed_activity(live.store, live.tmp)
+    signed = audit.write_checkpoint(live.store, keys=live.tmp / "keys", actor="auditor-1")
     sign_in(page, "auditor")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
@@ -27,11 +29,13 @@ def test_the_auditor_sees_the_four_charts_and_verifies_the_log(live, page, sign_
     expect(bars.first).to_be_visible()
     assert bars.count() >= 8
     expect(page.get_by_role("row", name="published").first).to_be_visible()
+    expect(page.locator("#audit-h + dl")).to_contain_text(
+        f"number {signed.id}, covering the first {signed.signed.size} events")
 
     page.get_by_role("button", name="Verify the log now").click()
     verdict = page.locator("#verdict")
     expect(verdict).to_contain_text("OK: the audit log is intact")
-    expect(verdict).to_contain_text("entries were recomputed")
+    expect(verdict).to_contain_text("entries were recomputed and 1 signed checkpoint checked")
     expect(page.locator("#verify-progress")).to_be_hidden()  # the progress text is gone
     shot(page, "dashboard")
 

@@ -17,6 +17,7 @@ from vitalstat.domain.access import Permission, Role, allowed
 from vitalstat.errors import ValidationError
 from vitalstat.services import audit
 from vitalstat.services.dashboard import dashboard, month_window
+from vitalstat.services.sources import register_source
 from vitalstat.web.ui.base import CSRF_COOKIE, page_permissions
 from web_helpers import World
 
@@ -162,7 +163,6 @@ def test_transparency_shows_the_numbers_of_the_api(world: World) -> None:
 def test_the_audit_status_and_the_check_of_the_log(world: World) -> None:
     csrf = _sign_in(world, "auditor")
     signed = audit.write_checkpoint(world.store, keys=world.config.keys, actor="auditor-1")
-    world.client.get("/ui/sign-in")  # any page: nothing but reading happens here
     html = world.client.get("/ui/dashboard").text
     assert f"number {signed.id}, covering the first {signed.signed.size} events" in html
     assert "at the request of auditor-1" in html and signed.signed.key_id in html
@@ -176,6 +176,9 @@ def test_the_audit_status_and_the_check_of_the_log(world: World) -> None:
     page = world.client.post("/ui/dashboard/verify", data={"csrf": csrf})  # without script
     assert page.status_code == 200 and "<html" in page.text and "OK: the audit" in page.text
     assert _events(world) == before  # checking writes nothing
+    register_source(world.store, kind="family", source_id="fam-9", actor="registrar-1")
+    html = world.client.get("/ui/dashboard").text
+    assert "<dt>Events since</dt><dd>1, not yet covered by a signed checkpoint" in html
 
     with world.store.engine.begin() as conn:  # what only the database owner could do
         if world.store.dialect == "sqlite":

@@ -95,6 +95,15 @@ def _year(text: str | None, today: date) -> int:
     return int(value)
 
 
+def when(iso: str) -> str:
+    """An ISO-8601 time as people read it (UTC, to the second); text that is not one
+    is shown as it is."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return iso
+
+
 def month_label(month: str) -> str:
     """``"2026-01"`` as ``"Jan 2026"``."""
     year, number = month.split("-")
@@ -152,7 +161,7 @@ def dashboard_page(request: Request,
         "d": d, "today": today, "year": chosen, "years": _years(today, chosen),
         "charts": dashboard_charts(d), "status_words": STATUS_WORDS,
         "statuses": [s.value for s in RecordStatus], "kinds": [k.value for k in SourceKind],
-        "kind_names": SOURCE_KIND_NAMES, "reason_text": _reason_text,
+        "kind_names": SOURCE_KIND_NAMES, "reason_text": _reason_text, "when": when,
         "can_verify": who is not None and allowed(who.role, Permission.AUDIT_READ)})
 
 
