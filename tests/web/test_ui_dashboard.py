@@ -5,11 +5,14 @@ and the audit log check (OK, altered, not possible)."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from dashboard_helpers import CORRECTION_DAYS, PLAN, seed_activity
@@ -19,6 +22,7 @@ from vitalstat.services import audit
 from vitalstat.services.dashboard import dashboard, month_window
 from vitalstat.services.sources import register_source
 from vitalstat.web.ui.base import CSRF_COOKIE, page_permissions
+from vitalstat.web.ui.routes_dashboard import parse_year, when
 from web_helpers import World
 
 TODAY = datetime.now(UTC).date()
@@ -208,3 +212,38 @@ def test_the_dashboard_service_refuses_a_window_out_of_range(sqlite_world: World
             dashboard(sqlite_world.store, today=TODAY, months=months)
         assert caught.value.field == "months"
     assert month_window(datetime(2026, 2, 3).date(), 3) == ["2025-12", "2026-01", "2026-02"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12) | st.integers(-100, 20000).map(str))
+def test_the_year_parser_takes_four_ascii_digits_in_range_or_names_the_field(text_: str
+                                                                           ) -> None:
+    today = TODAY
+    try:
+        year = parse_year(text_, today)
+    except ValidationError as exc:
+        assert exc.field == "year"
+        value = text_.strip()
+        assert not (value.isascii() and value.isdigit() and 1900 <= int(value) <= 9999)
+        return
+    if not text_.strip():
+        assert year == today.year
+    else:
+        assert year == int(text_.strip()) and 1900 <= year <= 9999
+
+
+@given(st.dates(min_value=date(1901, 1, 1)), st.integers(1, 120))
+def test_the_month_window_is_consecutive_and_ends_this_month(today: date, months: int
+                                                             ) -> None:
+    window = month_window(today, months)
+    assert len(window) == months and window[-1] == today.strftime("%Y-%m")
+    for a, b in itertools.pairwise(window):
+        ya, ma = map(int, a.split("-"))
+        yb, mb = map(int, b.split("-"))
+        assert (yb * 12 + mb) - (ya * 12 + ma) == 1
+
+
+def test_times_are_shown_in_utc_to_the_second() -> None:
+    assert when("2026-12-01T11:26:44.715501+00:00") == "2026-12-01 11:26:44 UTC"
+    assert when("2026-12-01T06:26:44-05:00") == "2026-12-01 11:26:44 UTC"
+    assert when("not a time") == "not a time"

@@ -84,7 +84,7 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def _year(text: str | None, today: date) -> int:
+def parse_year(text: str | None, today: date) -> int:
     """The ``year`` query value (a year from 1900 to 9999), else this year."""
     if text is None or not text.strip():
         return today.year
@@ -154,7 +154,7 @@ def _reason_text(code: str) -> str:
 def dashboard_page(request: Request,
                    year: Annotated[str | None, Query(max_length=40)] = None) -> Response:
     today = _today()
-    chosen = _year(year, today)
+    chosen = parse_year(year, today)
     d = dashboard(request.app.state.store, today=today, year=chosen)
     who = identity(request)
     return render(request, "dashboard/dashboard.html", {
@@ -200,7 +200,7 @@ def verify_log(request: Request) -> Response:
 def transparency_page(request: Request,
                       year: Annotated[str | None, Query(max_length=40)] = None) -> Response:
     today = _today()
-    chosen = _year(year, today)
+    chosen = parse_year(year, today)
     t = transparency_report(request.app.state.store, chosen)
     return render(request, "dashboard/transparency.html", {
         "t": t, "year": chosen, "years": _years(today, chosen),
