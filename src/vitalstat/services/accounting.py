@@ -33,7 +33,7 @@ from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
 __all__ = ["PurgeResult", "Transparency", "accounting_for", "accounting_for_person",
-           "purge_accounting", "transparency_report"]
+           "purge_accounting", "transparency_in", "transparency_report"]
 
 _NO_ADDRESS = "(no address on file: vitalstat subscriber update --address)"
 _TIER_PURPOSE = {
@@ -124,6 +124,7 @@ class Transparency:
     by_outcome: list[tuple[str, int]]
     records_disclosed: int
     deliveries_above_open: list[tuple[str, str, int]]  # subscriber, tier, records
+    by_basis_and_outcome: list[tuple[str, str, int]]  # basis, outcome, requests
 
 
 def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
@@ -136,15 +137,24 @@ def transparency_report(store: Store, year: int) -> Transparency:
     open tier. Law-enforcement requests are counted like every other."""
     store.check_schema()
     with store.transaction(write=False) as tx:
-        rows = tx.request_rows(year=year)
-        sent = tx.ledger_counts_above_open(year)
+        return transparency_in(tx, year)
+
+
+def transparency_in(tx: Tx, year: int) -> Transparency:
+    """:func:`transparency_report` inside an open transaction (the dashboard reads it
+    with its other counts)."""
+    rows = tx.request_rows(year=year)
+    sent = tx.ledger_counts_above_open(year)
+    pairs = Counter((r["basis"] or "(none)", r["state"]) for r in rows)
     return Transparency(
         year=year, requests=len(rows),
         by_basis=_ranked(Counter(r["basis"] or "(none)" for r in rows)),
         by_agency=_ranked(Counter(r["agency"] or "(none)" for r in rows)),
         by_outcome=_ranked(Counter(r["state"] for r in rows)),
         records_disclosed=sum(r["disclosed"] or 0 for r in rows),
-        deliveries_above_open=[(r["name"], r["tier"], int(r["records"])) for r in sent])
+        deliveries_above_open=[(r["name"], r["tier"], int(r["records"])) for r in sent],
+        by_basis_and_outcome=sorted(((b, o, n) for (b, o), n in pairs.items()),
+                                    key=lambda t: (-t[2], t[0], t[1])))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ PostgreSQL) because SQLAlchemy's per-row parameter handling would dominate a
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -37,6 +36,7 @@ from vitalstat.store.corrections import CorrectionQueries
 from vitalstat.store.disclosure import DisclosureQueries
 from vitalstat.store.distribution import DistributionQueries
 from vitalstat.store.schema import DEATH_COLUMNS, batches, events, records, reports, sources
+from vitalstat.store.stats import StatsQueries
 
 __all__ = ["RECORD_ARROW_SCHEMA", "BatchInfo", "Tx", "canonical_json", "utc_now"]
 
@@ -138,7 +138,7 @@ def row_to_report(row: RowMapping) -> DeathReport:
 
 
 class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries,
-         ApiQueries):
+         ApiQueries, StatsQueries):
     """Repository operations bound to one open transaction."""
 
     def __init__(self, conn: Connection, *, read_only: bool = False) -> None:
@@ -403,29 +403,6 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         """The SSN with the most supporting reports (lowest SSN among equals)."""
         query = select(records.c.ssn).order_by(records.c.report_count.desc(), records.c.ssn)
         return self.conn.execute(query.limit(1)).scalar_one_or_none()
-
-    # ------------------------------------------------------------------- stats
-    def counts(self) -> dict[str, Any]:
-        by_status = Counter(dict(self.conn.execute(
-            select(records.c.status, func.count()).group_by(records.c.status)).all()))
-        by_kind = Counter(dict(self.conn.execute(
-            select(sources.c.kind, func.count())
-            .join(reports, reports.c.source_pk == sources.c.id)
-            .group_by(sources.c.kind)).all()))
-        by_reason: Counter[str] = Counter()
-        for (codes,) in self.conn.execute(
-                select(records.c.review_reasons).where(records.c.review_reasons != "")):
-            by_reason.update(codes.split())
-        return {
-            "records": sum(by_status.values()),
-            "records_by_status": dict(sorted(by_status.items())),
-            "reports": sum(by_kind.values()),
-            "reports_by_source_kind": dict(sorted(by_kind.items())),
-            "review_reasons": dict(sorted(by_reason.items())),
-            "sources": self.conn.execute(select(func.count()).select_from(sources)).scalar_one(),
-            "batches": self.conn.execute(select(func.count()).select_from(batches)).scalar_one(),
-            "events": self.conn.execute(select(func.count()).select_from(events)).scalar_one(),
-        }
 
     def record_batches(self, *, statuses: Iterable[RecordStatus] | None = None,
                        batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:

@@ -115,6 +115,12 @@ class DeliveryCount(BaseModel):
     records: int
 
 
+class BasisOutcomeCount(BaseModel):
+    basis: str
+    outcome: str
+    count: int
+
+
 class TransparencyOut(BaseModel):
     year: int
     requests: int
@@ -123,6 +129,7 @@ class TransparencyOut(BaseModel):
     by_outcome: list[Count]
     records_disclosed: int
     deliveries_above_open: list[DeliveryCount]
+    by_basis_and_outcome: list[BasisOutcomeCount]
 
 
 def _counts(pairs: list[tuple[str, int]]) -> list[Count]:
@@ -140,4 +147,6 @@ def transparency(request: Request,
         by_agency=_counts(t.by_agency), by_outcome=_counts(t.by_outcome),
         records_disclosed=t.records_disclosed,
         deliveries_above_open=[DeliveryCount(subscriber=n, tier=tr, records=c)
-                               for n, tr, c in t.deliveries_above_open])
+                               for n, tr, c in t.deliveries_above_open],
+        by_basis_and_outcome=[BasisOutcomeCount(basis=b, outcome=o, count=c)
+                              for b, o, c in t.by_basis_and_outcome])
