@@ -97,6 +97,13 @@ def test_a_caseworker_proposes_releasing_a_hold_and_a_second_person_approves(
     view = show_record(live.store, AGED)
     assert view.record is not None and view.record.status is RecordStatus.PUBLISHED
 
+    # two funeral homes spell Ann differently: the report that differs is marked
+    page.goto(f"{live.url}/ui/staff/holds")
+    page.get_by_role("row").filter(has_text="ANNE MARIE SMITH").get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Report 2: funeral-home")).to_be_visible()
+    expect(page.locator("dd.differs")).to_have_text("ANN differs")
+    shot(page, "staff-record-compare")
+
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(f"{live.url}/ui/staff/holds")
     expect(page.get_by_role("table")).to_contain_text("3 records waiting")
