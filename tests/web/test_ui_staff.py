@@ -164,7 +164,8 @@ def test_a_decision_without_a_reason_is_refused_naming_the_field(sqlite_world: W
 # ------------------------------------------------------------ queue, record
 
 
-def test_the_queue_filters_and_never_shows_an_ssn_in_full(sqlite_world: World) -> None:
+def test_the_queue_filters_and_never_shows_an_ssn_in_full(world: World) -> None:
+    sqlite_world = world  # the filters are new store queries: both backends
     batches = add_held_records(sqlite_world.store, sqlite_world.tmp)
     sign_in(sqlite_world, "caseworker")
     c = sqlite_world.client
@@ -185,7 +186,8 @@ def test_the_queue_filters_and_never_shows_an_ssn_in_full(sqlite_world: World) -
 
 
 def test_the_record_page_shows_each_report_and_what_it_says_differently(
-        sqlite_world: World) -> None:
+        world: World) -> None:
+    sqlite_world = world
     add_held_records(sqlite_world.store, sqlite_world.tmp)
     sign_in(sqlite_world, "approver")
     page = text(sqlite_world.client.get(f"/ui/staff/records/{ref_of(sqlite_world, ANN)}"))
@@ -326,6 +328,9 @@ def test_a_case_decision_waits_for_a_second_person(world: World) -> None:
     assert got.headers["content-type"] == "application/octet-stream"
     assert world.client.get(f"/ui/staff/cases/{number}/evidence/{'1' * 64}").status_code == 404
 
+    no_file = post(world, f"/ui/staff/cases/{number}/evidence", csrf, type="other")
+    assert no_file.status_code == 422 and "file" in no_file.text
+    assert "text/html" in no_file.headers["content-type"]
     missing = post(world, f"/ui/staff/cases/{number}/decision", csrf, outcome="",
                    reason="x")
     assert missing.status_code == 422 and "outcome" in missing.text
@@ -389,6 +394,25 @@ def test_a_disclosure_request_is_approved_or_denied_by_an_approver(world: World)
         ("disclosure.approved", "approver-1")]
     denied = text(world.client.get(f"/ui/staff/disclosures/{second}"))
     assert "Why it was denied" in denied and "no court order" in denied
+
+
+def test_a_national_security_request_also_waits_for_the_privacy_officer(
+        sqlite_world: World) -> None:
+    number = submit_request(sqlite_world.store, disclosure_request("national-security"),
+                            actor="agency-1", today=datetime.now(UTC).date()).number
+    csrf = sign_in(sqlite_world, "approver")
+    post(sqlite_world, f"/ui/staff/disclosures/{number}/approve", csrf)
+    page = text(sqlite_world.client.get(f"/ui/staff/disclosures/{number}"))
+    assert "pending" in page and "Still waiting for: the Privacy Officer" in page
+    assert "You have already approved it" in page
+    again = post(sqlite_world, f"/ui/staff/disclosures/{number}/approve", csrf)
+    assert again.status_code == 422 and "already approved" in again.text
+    csrf = sign_in(sqlite_world, "privacy-officer")
+    r = post(sqlite_world, f"/ui/staff/disclosures/{number}/approve", csrf)
+    assert r.headers["location"].endswith("?done=approved")
+    page = text(sqlite_world.client.get(f"/ui/staff/disclosures/{number}"))
+    assert "approver-1</strong> (approver)" in page
+    assert "privacy-officer-1</strong> (privacy-officer)" in page
 
 
 def test_an_agency_sees_only_the_requests_it_recorded(sqlite_world: World) -> None:
