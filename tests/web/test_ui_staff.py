@@ -222,6 +222,9 @@ def test_releasing_a_hold_takes_two_people_and_writes_both_names(world: World) -
     assert record(world, AGED).status is RecordStatus.HELD
 
     csrf = sign_in(world, "approver")
+    waiting = text(world.client.get("/ui/staff/holds?proposed=1"))
+    assert "1 record waiting (filtered)" in waiting and "DI OH" in waiting
+    assert "release proposed by caseworker-1: waiting for a second person" in waiting
     page = text(world.client.get(f"/ui/staff/records/{ref}"))
     assert "Approve the release" in page and "You proposed" not in page
     done = post(world, f"/ui/staff/records/{ref}/release", csrf, reason="certificate seen")

@@ -56,26 +56,31 @@ class QueueItem:
     record: DeathRecord
     waiting_since: str  # the record's last change (ISO-8601 UTC)
     source_kinds: tuple[str, ...]
+    proposal: dict[str, Any] | None = None  # a hold decision waiting for a second person
 
 
 def hold_queue(store: Store, *, reason: str | None = None, source_kind: str | None = None,
-               batch: int | None = None, limit: int = 100) -> list[QueueItem]:
+               batch: int | None = None, proposed: bool = False,
+               limit: int = 100) -> list[QueueItem]:
     """Held and pending records, oldest change first, optionally only those held for
-    ``reason``, reported by a source of ``source_kind``, or with a report in ``batch``."""
+    ``reason``, reported by a source of ``source_kind``, with a report in ``batch``, or
+    (``proposed``) with a decision waiting for a second person."""
     code = parse_choice(ReviewReason, reason, "reason").value if reason else None
     kind = parse_choice(SourceKind, source_kind, "source_kind").value if source_kind else None
     store.check_schema()
     with store.transaction(write=False) as tx:
         refs = tx.review_queue_refs(reason=code, source_kind=kind, batch_id=batch,
-                                    limit=limit)
-        kinds = tx.source_kinds_of([ssn for ssn, _ in refs])
+                                    proposed=proposed, limit=limit)
+        ssns = [ssn for ssn, _ in refs]
+        kinds = tx.source_kinds_of(ssns)
+        proposals = tx.proposed_hold_decisions(ssns)
         items = []
         for ssn, first in refs:
             record = tx.get_record(ssn)
             if record is None:  # pragma: no cover - read in the same transaction
                 continue
             items.append(QueueItem(record_ref(first), record, tx.record_updated_at(ssn) or "",
-                                   tuple(kinds.get(ssn, ()))))
+                                   tuple(kinds.get(ssn, ())), proposals.get(ssn)))
         return items
 
 

@@ -181,12 +181,13 @@ class CorrectionQueries:
 
     # ------------------------------------------------- staff review (web pages)
     def review_queue_refs(self, *, reason: str | None = None, source_kind: str | None = None,
-                          batch_id: int | None = None, limit: int = 100
-                          ) -> list[tuple[str, int]]:
+                          batch_id: int | None = None, proposed: bool = False,
+                          limit: int = 100) -> list[tuple[str, int]]:
         """(SSN, id of its first report) of held and pending records, oldest change
-        first; filtered by a review reason, the kind of a source that reported it, and/or
-        a batch holding one of its reports. The first report's id names the record where
-        an SSN must not appear (a web address)."""
+        first; filtered by a review reason, the kind of a source that reported it, a
+        batch holding one of its reports, and/or (``proposed``) a hold decision waiting
+        for a second person. The first report's id names the record where an SSN must
+        not appear (a web address)."""
         first = (select(func.min(reports.c.id)).where(reports.c.ssn == records.c.ssn)
                  .scalar_subquery())
         query = select(records.c.ssn, first).where(records.c.status.in_(("held", "pending")))
@@ -199,8 +200,22 @@ class CorrectionQueries:
         if batch_id is not None:
             query = query.where(records.c.ssn.in_(
                 select(reports.c.ssn).where(reports.c.batch_id == batch_id)))
+        if proposed:
+            query = query.where(records.c.ssn.in_(
+                select(hold_decisions.c.ssn).where(hold_decisions.c.state == "proposed")))
         query = query.order_by(records.c.updated_at, records.c.ssn).limit(limit)
         return [(ssn, int(ref)) for ssn, ref in self.conn.execute(query)]
+
+    def proposed_hold_decisions(self, ssns: list[str]) -> dict[str, dict[str, Any]]:
+        """The hold decision waiting for a second person on each of ``ssns`` (if any)."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in (ssns[i:i + 500] for i in range(0, len(ssns), 500)):
+            query = (select(hold_decisions)
+                     .where(and_(hold_decisions.c.ssn.in_(chunk),
+                                 hold_decisions.c.state == "proposed"))
+                     .order_by(hold_decisions.c.id))
+            found.update({r["ssn"]: dict(r) for r in self.conn.execute(query).mappings()})
+        return found
 
     def source_kinds_of(self, ssns: list[str]) -> dict[str, list[str]]:
         """The kinds of the sources that reported each of ``ssns`` (sorted)."""

@@ -100,14 +100,15 @@ _KINDS = [k.value for k in SourceKind]
 
 @page(router, "GET", "/ui/staff/holds", P.HOLDS_READ)
 def holds(request: Request, reason: str = "", source_kind: str = "",
-          batch: str = "") -> Response:
+          batch: str = "", proposed: str = "") -> Response:
     """The review queue: every held and pending record, with filters."""
     filters = {"reason": reason.strip(), "source_kind": source_kind.strip(),
-               "batch": batch.strip()}
+               "batch": batch.strip(), "proposed": "1" if proposed.strip() else ""}
     items = review.hold_queue(
         request.app.state.store, reason=filters["reason"] or None,
         source_kind=filters["source_kind"] or None,
-        batch=review.parse_batch(filters["batch"]) if filters["batch"] else None)
+        batch=review.parse_batch(filters["batch"]) if filters["batch"] else None,
+        proposed=bool(filters["proposed"]))
     ctx = {"items": items, "filters": filters, "reasons": _REASONS, "kinds": _KINDS,
            "may_decide": allowed(who_of(request).role, P.HOLDS_DECIDE)}
     if request.headers.get("HX-Request") == "true":
