@@ -353,6 +353,28 @@ def test_a_case_decision_waits_for_a_second_person(world: World) -> None:
         ("caseworker-1", "proposed"), ("approver-1", "decided")]
 
 
+def test_reinstating_withdraws_the_record_and_shows_the_letters_code(
+        sqlite_world: World) -> None:
+    number = _case(sqlite_world)
+    csrf = sign_in(sqlite_world, "caseworker")
+    early = post(sqlite_world, f"/ui/staff/cases/{number}/decision", csrf,
+                 outcome="reinstate", reason="seen in person")
+    assert early.status_code == 422 and "no evidence to reinstate on" in early.text
+    sqlite_world.client.post(f"/ui/staff/cases/{number}/evidence",
+                             data={"csrf": csrf, "type": "evidence-of-life",
+                                   "alive_on": "2026-06-01"},
+                             files={"file": ("payslip.txt", b"synthetic payslip\n")})
+    r = post(sqlite_world, f"/ui/staff/cases/{number}/decision", csrf, outcome="reinstate",
+             reason="seen in person with her passport")
+    assert r.headers["location"].endswith("?done=closed")  # nobody had received it
+    assert record(sqlite_world, OLD).status is RecordStatus.WITHDRAWN
+    view = case_svc.show_case(sqlite_world.store, number)
+    assert view.letter_code
+    page = text(sqlite_world.client.get(f"/ui/staff/cases/{number}"))
+    assert f"verification code <code>{view.letter_code}</code>" in page
+    assert "nothing left to decide" in page
+
+
 def test_a_case_cannot_be_approved_by_the_person_who_decided_it(sqlite_world: World) -> None:
     number = _case(sqlite_world)
     csrf = sign_in(sqlite_world, "admin")  # admin holds both permissions

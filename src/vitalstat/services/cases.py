@@ -77,7 +77,8 @@ class CaseView:
     decided_at: str | None
     closed_at: str | None
     evidence: list[dict[str, Any]]
-    letter: Path | None = None
+    letter: Path | None = None  # the letter just written (by this step)
+    letter_code: str | None = None  # the reinstatement letter's verification code
 
 
 def _to_case(tx: Tx, row: dict[str, Any]) -> Case:
@@ -320,7 +321,8 @@ def _view(tx: Tx, case_id: int, letter: Path | None = None) -> CaseView:
     row = tx.case_row(case_id)
     assert row is not None
     return CaseView(_to_case(tx, row), case_id, row["opened_at"], row["decided_at"],
-                    row["closed_at"], tx.case_evidence_rows(case_id), letter)
+                    row["closed_at"], tx.case_evidence_rows(case_id), letter,
+                    row.get("letter_code") or None)
 
 
 def show_case(store: Store, number: str) -> CaseView:

@@ -206,11 +206,9 @@ class DecisionIn(BaseModel):
 
 
 def _stepped(request: Request, view: svc.CaseView) -> CaseOut:
-    code = None
-    if view.letter is not None:
-        with request.app.state.store.transaction(write=False) as tx:
-            code = (tx.case_row(view.case_id) or {}).get("letter_code")
-    return _case_out(view, code)
+    """The case after a step; the letter's code only in the answer of the step that
+    wrote the letter."""
+    return _case_out(view, view.letter_code if view.letter is not None else None)
 
 
 @route(router, "POST", "/cases/{number}/decision", P.CASES_MANAGE, response_model=CaseOut)
