@@ -108,6 +108,10 @@ def test_a_caseworker_proposes_releasing_a_hold_and_a_second_person_approves(
     page.goto(f"{live.url}/ui/staff/holds")
     expect(page.get_by_role("table")).to_contain_text("3 records waiting")
     shot(page, "staff-holds-mobile")
+    page.get_by_role("link", name=re.compile(r"R-\d+")).first.click()
+    expect(page.get_by_role("button", name="Propose releasing the hold")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "staff-record-mobile")
 
 
 def test_a_case_rejected_by_a_caseworker_waits_for_an_approver(

@@ -11,7 +11,7 @@ code, a source kind and a batch number.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -88,7 +88,7 @@ def done_redirect(path: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?done={done}", status_code=303)
 
 
-def _today() -> Any:
+def _today() -> date:
     return datetime.now(UTC).date()
 
 
