@@ -49,6 +49,7 @@ __all__ = [
     "correction_notices",
     "correction_stats",
     "decide_case",
+    "evidence_file",
     "list_cases",
     "open_case",
     "open_case_public",
@@ -76,7 +77,8 @@ class CaseView:
     decided_at: str | None
     closed_at: str | None
     evidence: list[dict[str, Any]]
-    letter: Path | None = None
+    letter: Path | None = None  # the letter just written (by this step)
+    letter_code: str | None = None  # the reinstatement letter's verification code
 
 
 def _to_case(tx: Tx, row: dict[str, Any]) -> Case:
@@ -319,7 +321,8 @@ def _view(tx: Tx, case_id: int, letter: Path | None = None) -> CaseView:
     row = tx.case_row(case_id)
     assert row is not None
     return CaseView(_to_case(tx, row), case_id, row["opened_at"], row["decided_at"],
-                    row["closed_at"], tx.case_evidence_rows(case_id), letter)
+                    row["closed_at"], tx.case_evidence_rows(case_id), letter,
+                    row.get("letter_code") or None)
 
 
 def show_case(store: Store, number: str) -> CaseView:
@@ -501,3 +504,17 @@ def _quantile(values: list[float], q: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, -(-int(q * 1000) * len(ordered) // 1000))
     return ordered[min(rank, len(ordered)) - 1]
+
+
+def evidence_file(store: Store, number: str, sha256: str, *, cases_dir: Path
+                  ) -> tuple[Path, str]:
+    """The kept file of one piece of a case's evidence and the name it was filed under
+    (only evidence of that case: another case's hash is not found)."""
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        case_id, case = _load(tx, number)
+        rows = [e for e in tx.case_evidence_rows(case_id) if e["sha256"] == sha256.lower()]
+    path = cases_dir / "evidence" / sha256.lower()
+    if not rows or not path.is_file():
+        raise NotFoundError(f"no such evidence with case {case.number}")
+    return path, str(rows[0]["file_name"])

@@ -226,19 +226,28 @@ def _view(tx: Tx, rid: int) -> RequestView:
                        missing)
 
 
-def show_request(store: Store, number: str) -> RequestView:
+def show_request(store: Store, number: str, *, requested_by: str | None = None
+                 ) -> RequestView:
+    """One request; with ``requested_by`` (an agency reading its own), a request it did
+    not record is answered as absent."""
     store.check_schema()
     with store.transaction(write=False) as tx:
-        return _view(tx, int(_load(tx, number)["id"]))
+        row = _load(tx, number)
+        if requested_by is not None and row["requested_by"] != requested_by:
+            raise NotFoundError(f"no disclosure request {number}")
+        return _view(tx, int(row["id"]))
 
 
-def list_requests(store: Store, *, state: str | None = None) -> list[RequestView]:
+def list_requests(store: Store, *, state: str | None = None,
+                  requested_by: str | None = None) -> list[RequestView]:
+    """Requests, oldest first (``requested_by``: only those that user recorded)."""
     if state is not None:
         state = parse_choice(RequestState, state, "state").value
     store.check_schema()
     with store.transaction(write=False) as tx:
         return [RequestView(request_number(r["id"]), r, [], [], [])
-                for r in tx.request_rows(state=state)]
+                for r in tx.request_rows(state=state)
+                if requested_by is None or r["requested_by"] == requested_by]
 
 
 def approve_request(store: Store, number: str, *, actor: str, roles: Iterable[str]

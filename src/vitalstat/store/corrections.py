@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from vitalstat.store.schema import (
+    batches,
     bulk_action_items,
     bulk_actions,
     case_evidence,
@@ -19,6 +20,7 @@ from vitalstat.store.schema import (
     life_evidence,
     records,
     reports,
+    sources,
 )
 
 __all__ = ["OPEN_CASE_STATES", "REINSTATED_STATES", "CorrectionQueries"]
@@ -176,3 +178,72 @@ class CorrectionQueries:
                  .where(bulk_action_items.c.bulk_id == bulk_id)
                  .order_by(bulk_action_items.c.ssn))
         return {ssn: outcome for ssn, outcome in self.conn.execute(query)}
+
+    # ------------------------------------------------- staff review (web pages)
+    def review_queue_refs(self, *, reason: str | None = None, source_kind: str | None = None,
+                          batch_id: int | None = None, proposed: bool = False,
+                          limit: int = 100) -> list[tuple[str, int]]:
+        """(SSN, id of its first report) of held and pending records, oldest change
+        first; filtered by a review reason, the kind of a source that reported it, a
+        batch holding one of its reports, and/or (``proposed``) a hold decision waiting
+        for a second person. The first report's id names the record where an SSN must
+        not appear (a web address)."""
+        first = (select(func.min(reports.c.id)).where(reports.c.ssn == records.c.ssn)
+                 .scalar_subquery())
+        query = select(records.c.ssn, first).where(records.c.status.in_(("held", "pending")))
+        if reason is not None:
+            query = query.where((" " + records.c.review_reasons + " ").contains(f" {reason} "))
+        if source_kind is not None:
+            query = query.where(records.c.ssn.in_(
+                select(reports.c.ssn).join(sources, sources.c.id == reports.c.source_pk)
+                .where(sources.c.kind == source_kind)))
+        if batch_id is not None:
+            query = query.where(records.c.ssn.in_(
+                select(reports.c.ssn).where(reports.c.batch_id == batch_id)))
+        if proposed:
+            query = query.where(records.c.ssn.in_(
+                select(hold_decisions.c.ssn).where(hold_decisions.c.state == "proposed")))
+        query = query.order_by(records.c.updated_at, records.c.ssn).limit(limit)
+        return [(ssn, int(ref)) for ssn, ref in self.conn.execute(query)]
+
+    def proposed_hold_decisions(self, ssns: list[str]) -> dict[str, dict[str, Any]]:
+        """The hold decision waiting for a second person on each of ``ssns`` (if any)."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in (ssns[i:i + 500] for i in range(0, len(ssns), 500)):
+            query = (select(hold_decisions)
+                     .where(and_(hold_decisions.c.ssn.in_(chunk),
+                                 hold_decisions.c.state == "proposed"))
+                     .order_by(hold_decisions.c.id))
+            found.update({r["ssn"]: dict(r) for r in self.conn.execute(query).mappings()})
+        return found
+
+    def source_kinds_of(self, ssns: list[str]) -> dict[str, list[str]]:
+        """The kinds of the sources that reported each of ``ssns`` (sorted)."""
+        found: dict[str, set[str]] = {}
+        for chunk in (ssns[i:i + 500] for i in range(0, len(ssns), 500)):
+            query = (select(reports.c.ssn, sources.c.kind).distinct()
+                     .join(sources, sources.c.id == reports.c.source_pk)
+                     .where(reports.c.ssn.in_(chunk)))
+            for ssn, kind in self.conn.execute(query):
+                found.setdefault(ssn, set()).add(kind)
+        return {ssn: sorted(kinds) for ssn, kinds in found.items()}
+
+    def first_report_ids(self, ssns: list[str]) -> dict[str, int]:
+        """The id of the first report about each of ``ssns`` that has one."""
+        found: dict[str, int] = {}
+        for chunk in (ssns[i:i + 500] for i in range(0, len(ssns), 500)):
+            query = (select(reports.c.ssn, func.min(reports.c.id))
+                     .where(reports.c.ssn.in_(chunk)).group_by(reports.c.ssn))
+            found.update({ssn: int(ref) for ssn, ref in self.conn.execute(query)})
+        return found
+
+    def ssn_of_report(self, report_id: int) -> str | None:
+        return self.conn.execute(select(reports.c.ssn).where(reports.c.id == report_id)
+                                 ).scalar_one_or_none()
+
+    def report_batch_ids(self, ssn: str) -> dict[int, tuple[int, str]]:
+        """Report id -> (its batch, the batch's file name) for every report on ``ssn``."""
+        query = (select(reports.c.id, batches.c.id, batches.c.file_name)
+                 .join(batches, batches.c.id == reports.c.batch_id)
+                 .where(reports.c.ssn == ssn))
+        return {int(rid): (int(bid), name) for rid, bid, name in self.conn.execute(query)}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -179,15 +181,23 @@ def evidence(request: Request, number: CaseNumber, who: Who,
     """File evidence (kept by SHA-256); evidence of life may carry the day seen alive."""
     cfg = request.app.state.config
     store = request.app.state.store
-    name = Path(file.filename or "evidence").name or "evidence"
-    with tempfile.TemporaryDirectory(prefix="vitalstat-evidence-") as tmp:
+    with uploaded(file, "evidence") as path:
+        svc.add_evidence(store, number, path, evidence_type=type, actor=who.name,
+                         cases_dir=cfg.cases_dir, alive_on=alive_on, rules=cfg.rules)
+    return _case_out(svc.show_case(store, number))
+
+
+@contextmanager
+def uploaded(file: UploadFile, what: str) -> Iterator[Path]:
+    """The uploaded file, streamed into a temporary file under its own base name (gone
+    after the block)."""
+    name = Path(file.filename or what).name or what
+    with tempfile.TemporaryDirectory(prefix=f"vitalstat-{what}-") as tmp:
         path = Path(tmp) / name
         with path.open("wb") as fh:
             while chunk := file.file.read(1 << 20):
                 fh.write(chunk)
-        svc.add_evidence(store, number, path, evidence_type=type, actor=who.name,
-                         cases_dir=cfg.cases_dir, alive_on=alive_on, rules=cfg.rules)
-    return _case_out(svc.show_case(store, number))
+        yield path
 
 
 class DecisionIn(BaseModel):
@@ -196,11 +206,9 @@ class DecisionIn(BaseModel):
 
 
 def _stepped(request: Request, view: svc.CaseView) -> CaseOut:
-    code = None
-    if view.letter is not None:
-        with request.app.state.store.transaction(write=False) as tx:
-            code = (tx.case_row(view.case_id) or {}).get("letter_code")
-    return _case_out(view, code)
+    """The case after a step; the letter's code only in the answer of the step that
+    wrote the letter."""
+    return _case_out(view, view.letter_code if view.letter is not None else None)
 
 
 @route(router, "POST", "/cases/{number}/decision", P.CASES_MANAGE, response_model=CaseOut)

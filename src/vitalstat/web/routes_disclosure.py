@@ -27,7 +27,6 @@ from vitalstat.domain.disclosure import (
     MatchingAgreement,
     RequestState,
 )
-from vitalstat.errors import NotFoundError
 from vitalstat.services import disclosure as svc
 from vitalstat.services import disclosure_bases as bases
 from vitalstat.services.disclosure_bases import words
@@ -154,16 +153,15 @@ def _request_out(view: svc.RequestView) -> RequestOut:
                   for s in view.subjects])
 
 
-def _mine(who: Identity, requested_by: str) -> bool:
-    return who.role is not Role.AGENCY or requested_by == who.name
+def requester_filter(who: Identity) -> str | None:
+    """An agency sees only the requests it recorded (others: as if absent)."""
+    return who.name if who.role is Role.AGENCY else None
 
 
 def _own(request: Request, who: Identity, number: str) -> svc.RequestView:
     """The request, if the caller may see it (an agency: only those it recorded)."""
-    view = svc.show_request(request.app.state.store, number)
-    if not _mine(who, view.row["requested_by"]):
-        raise NotFoundError(f"no disclosure request {number}")
-    return view
+    return svc.show_request(request.app.state.store, number,
+                            requested_by=requester_filter(who))
 
 
 StateName = Literal[tuple(s.value for s in RequestState)]  # type: ignore[valid-type]
@@ -174,8 +172,8 @@ def requests(request: Request, who: Who,
              state: Annotated[StateName | None, Query()] = None  # type: ignore[valid-type]
              ) -> list[RequestOut]:
     """Requests, oldest first (an agency token: its own only)."""
-    return [_request_out(v) for v in svc.list_requests(request.app.state.store, state=state)
-            if _mine(who, v.row["requested_by"])]
+    return [_request_out(v) for v in svc.list_requests(
+        request.app.state.store, state=state, requested_by=requester_filter(who))]
 
 
 @route(router, "POST", "/disclosures", P.DISCLOSURES_REQUEST, status_code=201,
