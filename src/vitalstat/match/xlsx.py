@@ -19,6 +19,7 @@ refused here: the match job reports it on its row, as for a CSV.
 from __future__ import annotations
 
 import csv
+import io
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
@@ -35,6 +36,7 @@ MAX_PROBLEMS = 50
 def _openpyxl() -> Any:
     try:
         import openpyxl
+        import openpyxl.utils.exceptions
     except ImportError:  # pragma: no cover - part of the server extra
         raise ConfigError("reading .xlsx files needs openpyxl: pip install "
                           "'vitalstat[server]'") from None
@@ -84,9 +86,12 @@ def read_xlsx(path: Path, *, name: str | None = None) -> tuple[list[str], list[l
     """(header, rows) of the first sheet, every cell as text (see module docstring)."""
     shown = name or path.name
     openpyxl = _openpyxl()
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    invalid = openpyxl.utils.exceptions.InvalidFileException
+    try:  # a file object: openpyxl would refuse a path not ending in .xlsx
+        with path.open("rb") as fh:
+            data = io.BytesIO(fh.read())
+        book = openpyxl.load_workbook(data, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, invalid) as exc:
         raise InputFileError(LineProblem(shown, 0, "file", "not a readable .xlsx workbook ("
                                          + (str(exc).splitlines() or [type(exc).__name__])[0]
                                          + ")")) from None
