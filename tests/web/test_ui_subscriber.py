@@ -10,7 +10,7 @@ import json
 import pytest
 
 from subscriber_helpers import CUSTOMERS, delivery_with_notice, wait_for, xlsx_bytes
-from vitalstat.services.match_jobs import get_job
+from vitalstat.services.match_jobs import run_job, submit_job
 from vitalstat.web.ui.base import CSRF_COOKIE
 from web_helpers import OLD, World
 
@@ -208,17 +208,19 @@ def test_a_failed_job_says_why_in_plain_words(sqlite_world: World):
 
 def test_the_progress_fragment_polls_until_the_job_ends(sqlite_world: World):
     w = sqlite_world
-    csrf = _sign_in(w, "subscriber")
-    job_id = _upload(w, csrf, "c.csv", CUSTOMERS.encode())
-    # a queued or running job polls; once done the fragment is the results and stops
-    with w.store.transaction() as tx:  # pretend the runner has not started it yet
-        tx.update_match_job(job_id, {"state": "queued"})
-    wait = w.client.get(f"/ui/subscriber/jobs/{job_id}/progress")
-    if get_job(w.store, job_id).state == "queued":
-        assert 'hx-trigger="every 1s"' in wait.text and "<progress" in wait.text
-    job = wait_for(w.store, job_id)
-    assert job.state == "done"
-    done = w.client.get(f"/ui/subscriber/jobs/{job_id}/progress")
+    _sign_in(w, "subscriber")
+    upload = w.tmp / "upload.csv"
+    upload.write_text(CUSTOMERS)
+    # queued by the service, not handed to the runner: it stays queued until run here
+    job = submit_job(w.store, upload, input_name="c.csv", actor="subscriber-1",
+                     jobs_dir=w.config.jobs_dir, subscriber="open-bank")
+    page = w.client.get(f"/ui/subscriber/jobs/{job.id}")
+    assert 'hx-trigger="every 1s"' in page.text and '<progress id="job-progress"' in page.text
+    wait = w.client.get(f"/ui/subscriber/jobs/{job.id}/progress")
+    assert wait.text.lstrip().startswith('<div id="job-status"')  # a fragment, no page
+    assert "waiting to start" in wait.text and 'value="1"' in wait.text
+    assert run_job(w.store, job.id).state == "done"
+    done = w.client.get(f"/ui/subscriber/jobs/{job.id}/progress")
     assert "every 1s" not in done.text and "Download results (CSV)" in done.text
 
 
@@ -248,3 +250,18 @@ def test_deliveries_list_files_and_correction_notices(world: World):
     _sign_in(world, "auditor")
     staff = world.client.get("/ui/subscriber/deliveries?subscriber=open-bank")
     assert staff.status_code == 200 and f"Delivery {second}" in staff.text
+
+
+def test_big_results_are_paged_with_real_links(sqlite_world: World, monkeypatch):
+    from vitalstat.web.ui import routes_subscriber
+
+    monkeypatch.setattr(routes_subscriber, "PAGE_SIZE", 2)
+    w = sqlite_world
+    job_id = _upload(w, _sign_in(w, "subscriber"), "c.csv", CUSTOMERS.encode())
+    assert wait_for(w.store, job_id).state == "done"
+    first = w.client.get(f"/ui/subscriber/jobs/{job_id}")
+    assert "Page 1 of 2" in first.text and ">a</td>" in first.text and ">g</td>" not in first.text
+    assert f'href="/ui/subscriber/jobs/{job_id}?show=all&amp;page=2" rel="next"' in first.text
+    second = w.client.get(f"/ui/subscriber/jobs/{job_id}?show=all&page=2")
+    assert "Page 2 of 2" in second.text and ">g</td>" in second.text
+    assert ">a</td>" not in second.text and 'rel="prev"' in second.text

@@ -249,16 +249,17 @@ class DeliveryView:
 
 
 def _view(row: dict[str, Any]) -> DeliveryView:
-    folder = Path(row["path"]) if row["path"] else Path("/nonexistent-delivery")
     manifest: dict[str, Any] = {}
-    if (folder / "manifest.json").is_file():
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    files = [DeliveredFile(f["name"], int(f["bytes"]), int(f["records"]))
-             for f in manifest.get("files", [])]
-    files += [DeliveredFile(n, (folder / n).stat().st_size, 0)
-              for n in ("manifest.json", "manifest.json.minisig") if (folder / n).is_file()]
+    files: list[DeliveredFile] = []
     notices: list[dict[str, str]] = []
-    if (folder / "corrections.csv").is_file():
+    folder = Path(row["path"]) if row["path"] else None  # empty: a delivery never finished
+    if folder is not None and (folder / "manifest.json").is_file():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        files = [DeliveredFile(f["name"], int(f["bytes"]), int(f["records"]))
+                 for f in manifest.get("files", [])]
+        files += [DeliveredFile(n, (folder / n).stat().st_size, 0)
+                  for n in ("manifest.json", "manifest.json.minisig") if (folder / n).is_file()]
+    if folder is not None and (folder / "corrections.csv").is_file():
         with (folder / "corrections.csv").open(encoding="utf-8", newline="") as fh:
             notices = list(csv.DictReader(fh))
     return DeliveryView(row["id"], row["release_id"], row["kind"], row["tier"],
