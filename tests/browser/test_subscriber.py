@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 from playwright.sync_api import expect
+
 from subscriber_helpers import CUSTOMERS, delivery_with_notice
 
 
@@ -53,7 +54,7 @@ def test_a_subscriber_uploads_a_file_marks_a_row_and_downloads_results(
 
 
 def test_a_subscriber_sees_its_deliveries_and_a_correction_notice(live, page, sign_in, shot):
-    first, second, case = delivery_with_notice(live.store, live.tmp)
+    _first, second, case = delivery_with_notice(live.store, live.tmp)
     sign_in(page, "subscriber")
     page.get_by_role("link", name="My deliveries").first.click()
     expect(page.get_by_role("heading", name=f"Delivery {second}: release 2, update"))\

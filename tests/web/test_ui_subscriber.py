@@ -171,6 +171,9 @@ def test_a_wrong_kind_of_file_names_the_file_field(sqlite_world: World):
                       files={"file": ("notes.txt", b"id\n1\n", "text/plain")})
     assert r.status_code == 422
     assert "notes.txt: file: expected a .csv, .xlsx or .parquet file name" in r.text
+    for files in ({"file": ("", b"", "application/octet-stream")}, None):
+        r = w.client.post("/ui/subscriber/match", data={"csrf": csrf}, files=files)
+        assert r.status_code == 400 and "Choose a file to upload" in r.text
     assert _events(w, "match.job-submitted") == []
 
 
