@@ -20,16 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vitalstat.domain.access import Role
 from vitalstat.domain.policy import DEFAULT_EMBARGO, EmbargoRule
 from vitalstat.errors import NotFoundError, ValidationError, VitalstatError
 from vitalstat.match.files import file_format
+from vitalstat.match.xlsx import xlsx_to_csv
 from vitalstat.services.matching import run_match
 from vitalstat.services.subscribers import get_subscriber
+from vitalstat.services.tokens import Identity
 from vitalstat.store import Store
 from vitalstat.store.repo import canonical_json, utc_now
 
-__all__ = ["MatchJob", "get_job", "requeue_interrupted_jobs", "run_job", "submit_job",
-           "unfinished_jobs"]
+__all__ = ["MatchJob", "get_job", "jobs_visible_to", "requeue_interrupted_jobs", "run_job",
+           "submit_job", "unfinished_jobs", "visible_job"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +59,28 @@ class MatchJob:
 
 def submit_job(store: Store, upload: Path, *, input_name: str, actor: str, jobs_dir: Path,
                subscriber: str | None = None) -> MatchJob:
-    """Queue ``upload`` (a CSV or Parquet subscriber file; moved into the job's folder)."""
+    """Queue ``upload`` (a CSV or Parquet subscriber file, moved into the job's folder; or
+    an Excel ``.xlsx`` one, whose first sheet is written there as CSV: ``match.xlsx``)."""
     suffix = Path(input_name).suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise ValidationError("expected a .csv or .parquet file name", field="file")
+    if suffix not in (".csv", ".parquet", ".xlsx"):
+        raise ValidationError("expected a .csv, .xlsx or .parquet file name", field="file")
     store.check_schema()
     if subscriber is not None:
         get_subscriber(store, subscriber)
     job_id = secrets.token_hex(8)
     folder = jobs_dir / job_id
     folder.mkdir(parents=True)
-    stored = folder / f"input{suffix}"
-    shutil.move(str(upload), stored)
+    if suffix == ".xlsx":  # the first sheet, as the CSV it stands for (bad cells: refused)
+        stored = folder / "input.csv"
+        try:
+            xlsx_to_csv(upload, stored, name=Path(input_name).name)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        upload.unlink(missing_ok=True)
+    else:
+        stored = folder / f"input{suffix}"
+        shutil.move(str(upload), stored)
     output = folder / "decisions.csv"
     file_format(output)
     now = utc_now()
@@ -123,6 +136,35 @@ def get_job(store: Store, job_id: str) -> MatchJob:
     if row is None:
         raise NotFoundError(f"no match job {job_id}")
     return MatchJob.from_row(row)
+
+
+def _sees(who: Identity, job: MatchJob) -> bool:
+    """A subscriber token sees its subscriber's jobs; an admin every job; anyone else the
+    jobs it submitted."""
+    if who.role is Role.SUBSCRIBER:
+        return job.subscriber == who.subscriber
+    return who.role is Role.ADMIN or job.actor == who.name
+
+
+def visible_job(store: Store, job_id: str, who: Identity) -> MatchJob:
+    """Job ``job_id`` if ``who`` may see it; otherwise as if it did not exist."""
+    job = get_job(store, job_id)
+    if not _sees(who, job):
+        raise NotFoundError(f"no match job {job_id}")
+    return job
+
+
+def jobs_visible_to(store: Store, who: Identity, *, limit: int = 20) -> list[MatchJob]:
+    """The newest jobs ``who`` may see (the same rule as :func:`visible_job`)."""
+    store.check_schema()
+    with store.transaction(write=False) as tx:
+        if who.role is Role.SUBSCRIBER:
+            rows = tx.match_job_rows(subscriber=who.subscriber or "", limit=limit)
+        elif who.role is Role.ADMIN:
+            rows = tx.match_job_rows(limit=limit)
+        else:
+            rows = tx.match_job_rows(actor=who.name, limit=limit)
+    return [MatchJob.from_row(r) for r in rows]
 
 
 def unfinished_jobs(store: Store) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
@@ -14,10 +16,13 @@ from vitalstat.store import Store, Tx
 from vitalstat.store.repo import utc_now
 
 __all__ = [
+    "DeliveredFile",
+    "DeliveryView",
     "Subscriber",
     "add_subscriber",
     "deliveries_of",
     "delivery_file",
+    "delivery_views",
     "file_in",
     "get_subscriber",
     "list_subscribers",
@@ -204,15 +209,67 @@ def deliveries_of(store: Store, name: str) -> list[dict[str, Any]]:
         return tx.delivery_rows(sub.id)
 
 
-def delivery_file(store: Store, delivery_id: int, file_name: str) -> tuple[str, Path]:
-    """(subscriber name, path) of one file of a delivery: a name its directory holds."""
+def delivery_file(store: Store, delivery_id: int, file_name: str, *,
+                  only_for: str | None = None) -> tuple[str, Path]:
+    """(subscriber name, path) of one file of a delivery: a name its directory holds.
+    ``only_for`` (a subscriber token's subscriber): another's delivery is as if absent."""
     store.check_schema()
     with store.transaction(write=False) as tx:
         row = tx.delivery_row(delivery_id)
         sub = tx.subscriber_by_id(row["subscriber_id"]) if row is not None else None
-    if row is None or sub is None or not row["path"]:
+    if (row is None or sub is None or not row["path"]
+            or (only_for is not None and sub["name"] != only_for)):
         raise NotFoundError(f"no delivery {delivery_id}")
     return str(sub["name"]), file_in(Path(row["path"]), file_name)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveredFile:
+    name: str
+    bytes: int
+    records: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryView:
+    """A delivery as its subscriber sees it: the ledger row, the files its signed
+    manifest lists, and the correction notices it carried (``corrections.csv``: a person
+    listed in error, to delete from every copy)."""
+
+    id: int
+    release_id: int
+    kind: str
+    tier: str
+    delivered_at: str
+    record_count: int
+    delta: dict[str, int] | None
+    notes: list[str]
+    files: list[DeliveredFile]
+    notices: list[dict[str, str]]
+
+
+def _view(row: dict[str, Any]) -> DeliveryView:
+    manifest: dict[str, Any] = {}
+    files: list[DeliveredFile] = []
+    notices: list[dict[str, str]] = []
+    folder = Path(row["path"]) if row["path"] else None  # empty: a delivery never finished
+    if folder is not None and (folder / "manifest.json").is_file():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        files = [DeliveredFile(f["name"], int(f["bytes"]), int(f["records"]))
+                 for f in manifest.get("files", [])]
+        files += [DeliveredFile(n, (folder / n).stat().st_size, 0)
+                  for n in ("manifest.json", "manifest.json.minisig") if (folder / n).is_file()]
+    if folder is not None and (folder / "corrections.csv").is_file():
+        with (folder / "corrections.csv").open(encoding="utf-8", newline="") as fh:
+            notices = list(csv.DictReader(fh))
+    return DeliveryView(row["id"], row["release_id"], row["kind"], row["tier"],
+                        row["delivered_at"], row["record_count"], manifest.get("delta"),
+                        list(manifest.get("notes", [])), files, notices)
+
+
+def delivery_views(store: Store, name: str) -> list[DeliveryView]:
+    """The subscriber's deliveries, newest first, with their files and notices."""
+    return [_view(r) for r in reversed(deliveries_of(store, name))]
 
 
 def file_in(directory: Path, file_name: str) -> Path:

@@ -45,6 +45,12 @@ class Identity:
     subscriber: str | None = None
     token_id: str = ""
 
+    @property
+    def confined_to(self) -> str | None:
+        """The subscriber a subscriber token sees alone (``None``: a staff token). A
+        subscriber token naming none is confined to nothing rather than to everything."""
+        return (self.subscriber or "") if self.role is Role.SUBSCRIBER else None
+
 
 @dataclass(frozen=True, slots=True)
 class TokenInfo:

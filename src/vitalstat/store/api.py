@@ -1,4 +1,5 @@
-"""Queries for the HTTP API: tokens, idempotency keys, match jobs, public case secrets.
+"""Queries for the HTTP API: tokens, idempotency keys, match jobs (and their review
+marks), public case secrets.
 
 A mixin of :class:`vitalstat.store.repo.Tx` (one transaction, ``self.conn``).
 """
@@ -9,7 +10,13 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from vitalstat.store.schema import api_tokens, case_secrets, idempotency_keys, match_jobs
+from vitalstat.store.schema import (
+    api_tokens,
+    case_secrets,
+    idempotency_keys,
+    match_jobs,
+    match_reviews,
+)
 
 __all__ = ["ApiQueries"]
 
@@ -71,9 +78,34 @@ class ApiQueries:
     def match_job_row(self, job_id: str) -> dict[str, Any] | None:
         return _one(self.conn, select(match_jobs).where(match_jobs.c.id == job_id))
 
+    def match_job_rows(self, *, subscriber: str | None = None, actor: str | None = None,
+                       limit: int = 20) -> list[dict[str, Any]]:
+        """Newest first, of one subscriber or one actor (neither: every job)."""
+        query = select(match_jobs)
+        if subscriber is not None:
+            query = query.where(match_jobs.c.subscriber == subscriber)
+        if actor is not None:
+            query = query.where(match_jobs.c.actor == actor)
+        query = query.order_by(match_jobs.c.created_at.desc(), match_jobs.c.id).limit(limit)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
     def unfinished_match_jobs(self) -> list[dict[str, Any]]:
         query = select(match_jobs).where(match_jobs.c.state.in_(["queued", "running"]))
         return [dict(r) for r in self.conn.execute(query.order_by(match_jobs.c.created_at))
+                .mappings()]
+
+    # ------------------------------------------------------- review marks
+    def insert_match_review(self, values: dict[str, Any]) -> int:
+        result = self.conn.execute(insert(match_reviews).values(values)
+                                   .returning(match_reviews.c.id))
+        return int(result.scalar_one())
+
+    def match_review_rows(self, job_id: str, row: int | None = None) -> list[dict[str, Any]]:
+        """Every mark of the job (or of one row), oldest first."""
+        query = select(match_reviews).where(match_reviews.c.job_id == job_id)
+        if row is not None:
+            query = query.where(match_reviews.c.row == row)
+        return [dict(r) for r in self.conn.execute(query.order_by(match_reviews.c.id))
                 .mappings()]
 
     # ------------------------------------------------------------ case secrets

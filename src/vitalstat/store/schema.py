@@ -45,6 +45,7 @@ __all__ = [
     "legal_bases",
     "life_evidence",
     "match_jobs",
+    "match_reviews",
     "matching_agreements",
     "metadata",
     "records",
@@ -558,4 +559,23 @@ case_secrets = Table(
     Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
     Column("secret_hash", Text, nullable=False),
     Column("created_at", String(32), nullable=False),
+)
+
+
+# ------------------------------------------------- subscriber review marks (web UI)
+
+#: A person's mark on a ``review`` row of a match job: the same person as the death
+#: record, or not. Marks are only added: the newest row for (job, row) is the mark in
+#: force, the earlier ones its history.
+match_reviews = Table(
+    "match_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(32), ForeignKey("match_jobs.id"), nullable=False),
+    Column("row", Integer, nullable=False),  # 0-based position in the decisions file
+    Column("row_id", Text, nullable=False),  # the file's own ``id`` of that row
+    Column("mark", String(16), nullable=False),  # same-person | not-same-person
+    Column("marked_by", String(200), nullable=False),
+    Column("marked_at", String(32), nullable=False),
+    Index("ix_match_reviews_job_id", "job_id", "row"),
 )

@@ -203,7 +203,6 @@ def delivery_download(request: Request, delivery_id: DeliveryId, name: FileName,
                       ) -> FileResponse:
     """One file of a delivery (full.dmf or update.dmf, corrections.csv, manifest.json and
     its .minisig signature)."""
-    owner, path = delivery_file(request.app.state.store, delivery_id, name)
-    if who.role is Role.SUBSCRIBER and who.subscriber != owner:
-        raise NotFoundError(f"no delivery {delivery_id}")
+    _owner, path = delivery_file(request.app.state.store, delivery_id, name,
+                                 only_for=who.confined_to)
     return FileResponse(path, media_type="application/octet-stream", filename=name)

@@ -12,10 +12,9 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from vitalstat.domain.access import Permission as P
-from vitalstat.domain.access import Role
-from vitalstat.errors import NotFoundError
 from vitalstat.match import PROFILES
-from vitalstat.services.match_jobs import MatchJob, get_job, submit_job
+from vitalstat.services.match_jobs import MatchJob, submit_job, visible_job
+from vitalstat.services.match_results import results_with_marks
 from vitalstat.services.matching import match_one
 from vitalstat.services.tokens import Identity
 from vitalstat.web.authz import caller, route
@@ -86,17 +85,13 @@ def _job_out(job: MatchJob) -> JobOut:
 
 
 def _visible(request: Request, job_id: str, who: Identity) -> MatchJob:
-    job = get_job(request.app.state.store, job_id)
-    mine = (job.subscriber == who.subscriber if who.role is Role.SUBSCRIBER
-            else who.role is Role.ADMIN or job.actor == who.name)
-    if not mine:
-        raise NotFoundError(f"no match job {job_id}")
-    return job
+    return visible_job(request.app.state.store, job_id, who)
 
 
 @route(router, "POST", "/match/jobs", P.MATCH_RUN, status_code=202, response_model=JobOut)
 def submit(request: Request, who: Who,
-           file: Annotated[UploadFile, File(description="a subscriber file, .csv or .parquet")]
+           file: Annotated[UploadFile, File(
+               description="a subscriber file, .csv, .xlsx or .parquet")]
            ) -> JobOut:
     """Hand in a subscriber file; poll the job, then download its decisions."""
     cfg = request.app.state.config
@@ -127,9 +122,8 @@ def poll(request: Request, job_id: JobId, who: Who) -> JobOut:
        responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                         "description": "the decisions file (CSV)"}})
 def results(request: Request, job_id: JobId, who: Who) -> FileResponse:
-    """The decisions file of a finished job."""
+    """The decisions file of a finished job, with the review marks given in the web
+    interface (`review_mark`, `review_marked_by`, `review_marked_at`)."""
     job = _visible(request, job_id, who)
-    if job.state != "done" or not job.output.is_file():
-        raise NotFoundError(f"match job {job_id} has no results ({job.state})")
-    return FileResponse(job.output, media_type="text/csv",
-                        filename=f"decisions-{job.id}.csv")
+    return FileResponse(results_with_marks(request.app.state.store, job),
+                        media_type="text/csv", filename=f"decisions-{job.id}.csv")

@@ -23,10 +23,12 @@ def install_ui(app: FastAPI) -> None:
         routes_home,
         routes_staff,
         routes_staff_cases,
+        routes_subscriber,
     )
 
     modules = [routes_home]
     modules += [routes_staff, routes_staff_cases]
+    modules += [routes_subscriber]
     modules += [routes_dashboard]
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
     app.state.ui_nav = [item for module in modules for item in module.NAV]
