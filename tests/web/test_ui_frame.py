@@ -40,3 +40,26 @@ def test_a_post_without_the_csrf_value_is_refused(sqlite_world: World, csrf):
     assert r.status_code == 403
     assert "expired or came from another site" in r.text
     assert "vs_session" not in r.headers.get("set-cookie", "")
+
+
+def test_an_unknown_page_is_a_page_in_plain_words_not_json(sqlite_world: World):
+    r = sqlite_world.client.get("/ui/no-such-page")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
+    assert "There is no such page here." in r.text
+    api = sqlite_world.client.get("/no-such-endpoint")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not-found"
+
+
+def test_an_unexpected_failure_in_a_page_is_a_plain_page_without_details(
+        sqlite_world: World, monkeypatch):
+    from vitalstat.web.ui import routes_home
+
+    def broken(request, name, context=None, **kw):
+        raise RuntimeError("boom 123-45-6789")
+
+    monkeypatch.setattr(routes_home, "render", broken)
+    r = sqlite_world.client.get("/ui/")
+    assert r.status_code == 500
+    assert "Something went wrong on our side" in r.text
+    assert "boom" not in r.text and "6789" not in r.text

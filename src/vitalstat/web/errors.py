@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -126,12 +126,16 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     return _answer(422, "invalid", "the request is malformed: see problems", problems)
 
 
-async def _http(request: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated",
             403: "forbidden", 413: "too-large"}.get(exc.status_code, "http")
     message = {404: "no such endpoint", 405: "method not allowed on this endpoint"}.get(
         exc.status_code, str(exc.detail))
+    if request.url.path.startswith("/ui/"):  # a person in a browser: a page, not JSON
+        from vitalstat.web.ui.base import render_http_error
+
+        return render_http_error(request, exc.status_code, code)
     return _answer(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hmac
 import inspect
+import logging
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +39,8 @@ from vitalstat.web.errors import mask, status_for
 
 __all__ = ["SESSION_COOKIE", "NavItem", "check_pages", "identity", "page", "render",
            "templates"]
+
+log = logging.getLogger("vitalstat.web")
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -161,6 +164,24 @@ def render_error(request: Request, exc: e.VitalstatError) -> HTMLResponse:
                                                "and try again.")}, status=status)
 
 
+_HTTP_WORDS = {
+    404: ("There is no such page here.", "Check the address, or start again from the "
+                                          "start page."),
+    405: ("That page cannot be used this way.", "Go back and use the page's own buttons."),
+    413: ("The file or form you sent is too large.", "Send a smaller file, or split it."),
+}
+
+
+def render_http_error(request: Request, status: int, code: str) -> HTMLResponse:
+    """An HTTP-level refusal (no such page, too large...) as a page in plain words."""
+    message, next_step = _HTTP_WORDS.get(status, ("That did not work.", "Go back and try "
+                                                                         "again."))
+    request.state.identity = _signed_in(request)
+    return render(request, "error.html", {"status": status, "code": code, "message": message,
+                                          "problems": [], "next_step": next_step},
+                  status=status)
+
+
 def page(router: APIRouter, method: str, path: str, permission: Permission,
          **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a page (GET) or form action (POST) under ``permission``.
@@ -188,6 +209,10 @@ def page(router: APIRouter, method: str, path: str, permission: Permission,
                 return RedirectResponse(f"/ui/sign-in?next={quote(back)}", status_code=303)
             except e.VitalstatError as exc:
                 return render_error(request, exc)
+            except Exception as exc:  # the type only: a message could carry personal data
+                log.error("%s %s failed: internal error (%s)", method, path,
+                          type(exc).__name__)
+                return render_error(request, e.VitalstatError("internal error"))
 
         # FastAPI reads the parameters from here (annotations resolved in fn's module)
         handler.__signature__ = inspect.signature(fn, eval_str=True)  # type: ignore[attr-defined]
