@@ -18,9 +18,9 @@ __all__ = ["install_ui"]
 
 
 def install_ui(app: FastAPI) -> None:
-    from vitalstat.web.ui import routes_home
+    from vitalstat.web.ui import routes_home, routes_public
 
-    modules = [routes_home]
+    modules = [routes_home, routes_public]
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
     app.state.ui_nav = [item for module in modules for item in module.NAV]
     app.state.ui_routers = [module.router for module in modules]
