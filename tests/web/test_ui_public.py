@@ -347,6 +347,8 @@ def test_who_saw_my_record_lists_the_persons_entries_only_when_details_agree(
     assert r.status_code == 200
     assert "Office of the Inspector General" in r.text and number in r.text
     assert "benefit fraud case 2026-017" in r.text and "XXX-XX-6789" in r.text
+    assert "Routine use: confirm a death on file" in r.text  # the basis in words
+    assert "date of death" in r.text and "date_of_death" not in r.text
     wrong = _post(world, "/ui/public/accounting", {**ann, "date_of_birth": "1950-04-12"})
     nobody = _post(world, "/ui/public/accounting", {**ann, "ssn": UNKNOWN})
     assert wrong.status_code == nobody.status_code == 404

@@ -28,6 +28,7 @@ from vitalstat.domain.access import Permission
 from vitalstat.domain.cases import CaseKind
 from vitalstat.domain.identity import PersonName, normalize_ssn, parse_day
 from vitalstat.services import accounting, public
+from vitalstat.services.disclosure_bases import list_bases
 from vitalstat.web.errors import mask
 from vitalstat.web.ui.base import NavItem, page, render
 
@@ -132,6 +133,17 @@ def _when(iso: str | None) -> str:
     return f"{moment.day} {moment:%B %Y}, {moment:%H:%M} UTC"
 
 
+def _partial_day(text: str) -> str:
+    """A date as listed, in words: ``14 September 2010``, ``September 2010`` or ``2010``
+    (the DMF allows an unknown day or month)."""
+    parts = text.split("-")
+    if len(parts) == 3:
+        return _when(text)
+    if len(parts) == 2:
+        return f"{date(int(parts[0]), int(parts[1]), 1):%B %Y} (day not known)"
+    return f"{text} (day and month not known)"
+
+
 def _errors_ctx(errors: dict[str, str]) -> dict[str, Any]:
     return {"errors": errors, "labels": LABELS}
 
@@ -161,8 +173,7 @@ async def listed(request: Request) -> Response:
     return _no_store(render(request, "public/listed_answer.html", {
         "values": values, "found": found, "not_listed": NOT_LISTED,
         "masked": public.mask_ssn(values["ssn"]),
-        "dod": _when(found.date_of_death) if found and len(found.date_of_death) == 10
-        else (found.date_of_death if found else "")}))
+        "dod": _partial_day(found.date_of_death) if found else ""}))
 
 
 # ---------------------------------------------------------------- ask for a correction
@@ -229,7 +240,6 @@ async def correction(request: Request) -> Response:
     errors: dict[str, str] = {}
     store = request.app.state.store
     if step not in _STEPS:  # arriving with details carried over ("Am I listed?")
-        values.setdefault("by", "person")
         values["by"] = values["by"] or "person"
         return _no_store(render(request, "public/correction.html",
                                 _correction_ctx("about", values, {})))
@@ -509,9 +519,12 @@ async def accounting_view(request: Request) -> Response:
         return _no_store(render(request, "public/accounting.html", {
             "values": values, "entries": None, "notice": _reason(exc).capitalize() + ".",
             **_errors_ctx({})}, status=404))
+    bases = {b.code: f"{b.title} ({b.citation})" for b in
+             await run_in_threadpool(list_bases, request.app.state.store)}
     entries = [{"when": _when(x.disclosed_at), "recipient": x.recipient,
-                "address": x.recipient_address, "nature": x.nature, "purpose": x.purpose,
-                "basis": x.basis, "reference": x.reference} for x in view.entries]
+                "address": x.recipient_address, "nature": x.nature.replace("_", " "),
+                "purpose": x.purpose, "basis": bases.get(x.basis, x.basis),
+                "reference": x.reference} for x in view.entries]
     return _no_store(render(request, "public/accounting.html", {
         "values": {}, "entries": entries, "masked": public.mask_ssn(values["ssn"]),
         **_errors_ctx({})}))
