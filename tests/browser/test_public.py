@@ -171,6 +171,21 @@ def test_the_forms_work_from_the_keyboard_and_name_the_wrong_field(
         "aria-invalid", "true")
     shot(page, "public-listed-errors")
 
+    # the correction steps: Enter moves forward (never back), Space picks a choice
+    page.goto(f"{live.url}/ui/public/correction")
+    _fill(page, ROBERT)
+    page.get_by_label("How we can reach you").fill("r@example.org")
+    page.get_by_label("How we can reach you").press("Enter")
+    expect(page.get_by_role("heading", name="Step 2 of 4: What is wrong")).to_be_visible()
+    page.get_by_label("I am alive, but I am listed as dead").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Step 3 of 4: Evidence")).to_be_visible()
+    page.get_by_role("button", name="Back").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Step 2 of 4: What is wrong")).to_be_visible()
+    expect(page.get_by_label("I am alive, but I am listed as dead")).to_be_checked()
+
 
 def test_the_pages_fit_a_phone(live: Any, page: Any, shot: Any) -> None:
     page.set_viewport_size({"width": 375, "height": 800})

@@ -362,3 +362,43 @@ def test_nobody_saw_it_says_so(sqlite_world: World) -> None:
     r = _post(sqlite_world, "/ui/public/accounting",
               {"ssn": OLD, "last_name": "Jones", "date_of_birth": "1938-02-20"})
     assert r.status_code == 200 and "Nobody has been given your record" in r.text
+
+
+def test_a_state_vital_record_is_corrected_by_two_staff_and_the_person_follows_it(
+        sqlite_world: World) -> None:
+    """Carol's record comes from state vital records: not on the open file, and
+    reinstating it needs a caseworker's proposal and a second person's approval."""
+    w, cfg = sqlite_world, sqlite_world.config
+    carol = {"ssn": VITAL, "last_name": "Brown", "first_name": "Carol",
+             "date_of_birth": "1940-05-06"}
+    assert "We found no listing" in _post(w, "/ui/public/listed", carol).text
+    values = {**carol, "by": "person", "contact": "carol@example.org",
+              "kind": "erroneous-death"}
+    r = _step(w, "evidence", {**values, "evidence_type": "evidence-of-life",
+                              "alive_on": "2026-11-20"},
+              {"evidence": ("letter.jpg", b"\xff\xd8\xff\xe0 synthetic", "image/jpeg")})
+    token = re.search(r'name="evidence_token" value="([^"]+)"', r.text)
+    assert r.status_code == 200 and token
+    sent = _step(w, "review", {**values, "evidence_token": token.group(1),
+                               "evidence_type": "evidence-of-life", "alive_on": "2026-11-20"})
+    assert sent.status_code == 201
+    number = re.search(r'id="case-number">([^<]+)<', sent.text).group(1)  # type: ignore[union-attr]
+    secret = re.search(r'id="case-secret">([^<]+)<', sent.text).group(1)  # type: ignore[union-attr]
+    with w.store.transaction(write=False) as tx:  # the dated evidence of life is kept
+        assert tx.get_record(VITAL).status.value == "held"  # type: ignore[union-attr]
+    cases.decide_case(w.store, number, "reinstate", reason="seen at the field office",
+                      actor="caseworker-1", cases_dir=cfg.cases_dir, rules=cfg.rules)
+    status = _post(w, "/ui/public/case", {"number": number, "secret": secret})
+    assert "Decision being checked" in status.text
+    assert "A decision to take the listing off was proposed" in status.text
+    assert "caseworker-1" not in status.text  # no staff names
+    cases.approve_case(w.store, number, actor="approver-2", cases_dir=cfg.cases_dir,
+                       rules=cfg.rules)
+    status = _post(w, "/ui/public/case", {"number": number, "secret": secret})
+    assert "Corrected" in status.text and "approver-2" not in status.text
+    letter = _post(w, "/ui/public/case/letter", {"number": number, "secret": secret})
+    code = re.search(r'class="code">([0-9A-F-]+)<', letter.text)
+    assert letter.status_code == 200 and code
+    kept = w.tmp / "carol-letter.html"
+    kept.write_bytes(letter.content)
+    assert verify_letter(w.store, code.group(1), kept).file_matches is True

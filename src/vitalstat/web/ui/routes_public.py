@@ -96,7 +96,9 @@ def _check_person(values: dict[str, str], errors: dict[str, str], *,
         try:
             normalize_ssn(values["ssn"])
         except e.ValidationError as exc:
-            errors["ssn"] = f"This is not a valid Social Security number: {_reason(exc)}."
+            reason = _reason(exc)
+            errors["ssn"] = (f"{reason[:1].upper()}{reason[1:]}: check the number on your "
+                             "card.")
     for name in ("last_name", "first_name") if first_required else ("last_name",):
         if not values.get(name):
             errors[name] = f"Enter your {LABELS[name].lower()}."
