@@ -5,10 +5,13 @@ in the store (both backends)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
 from httpx import Response
+from hypothesis import given
+from hypothesis import strategies as st
 
 from disclosure_helpers import disclosure_request
 from vitalstat.domain.access import Permission
@@ -16,6 +19,7 @@ from vitalstat.services import cases
 from vitalstat.services.cases import verify_letter
 from vitalstat.services.public import PUBLIC_ACTOR
 from vitalstat.web.ui.base import CSRF_COOKIE, page_permissions
+from vitalstat.web.ui.public_words import check_person
 from web_helpers import ANN, OLD, VITAL, World
 
 UNKNOWN = "423456789"
@@ -402,3 +406,34 @@ def test_a_state_vital_record_is_corrected_by_two_staff_and_the_person_follows_i
     kept = w.tmp / "carol-letter.html"
     kept.write_bytes(letter.content)
     assert verify_letter(w.store, code.group(1), kept).file_matches is True
+
+
+# ---------------------------------------------------------------- the form reader
+
+_typed = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+@given(ssn=_typed, last=_typed, first=_typed, born=_typed)
+def test_checking_a_persons_details_never_fails_and_names_only_its_fields(
+        ssn: str, last: str, first: str, born: str) -> None:
+    errors: dict[str, str] = {}
+    check_person({"ssn": ssn, "last_name": last, "first_name": first,
+                  "date_of_birth": born}, errors)
+    assert set(errors) <= {"ssn", "last_name", "first_name", "date_of_birth"}
+    assert all(message.strip() for message in errors.values())
+
+
+@given(area=st.integers(1, 899).filter(lambda a: a != 666), group=st.integers(1, 99),
+       serial=st.integers(1, 9999), last=st.from_regex(r"[A-Za-z][A-Za-z' -]{0,20}",
+                                                        fullmatch=True),
+       born=st.dates(min_value=date(1890, 1, 1), max_value=date(2025, 12, 31)),
+       dashes=st.booleans())
+def test_well_formed_details_pass_the_form_check(area: int, group: int, serial: int,
+                                                 last: str, born: date,
+                                                 dashes: bool) -> None:
+    sep = "-" if dashes else ""
+    ssn = f"{area:03d}{sep}{group:02d}{sep}{serial:04d}"
+    errors: dict[str, str] = {}
+    check_person({"ssn": ssn, "last_name": last, "first_name": last,
+                  "date_of_birth": born.isoformat()}, errors)
+    assert errors == {}
