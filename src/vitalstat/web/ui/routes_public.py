@@ -92,8 +92,7 @@ def _correction_ctx(step: str, values: dict[str, str], errors: dict[str, str],
                     **extra: Any) -> dict[str, Any]:
     return {"step": step, "steps": STEPS, "step_titles": STEP_TITLES, "values": values,
             "kinds": KINDS, "by_options": BY, "evidence_types": public.EVIDENCE_TYPES,
-            "max_mb": public.EVIDENCE_MAX_BYTES // (1024 * 1024),
-            "carry": [k for k in CORRECTION if values.get(k)], **errors_ctx(errors),
+            "max_mb": public.EVIDENCE_MAX_BYTES // (1024 * 1024), **errors_ctx(errors),
             **extra}
 
 
