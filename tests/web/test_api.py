@@ -133,7 +133,19 @@ def test_cases_and_letters_over_the_api(world: World) -> None:
 
 
 def test_a_person_opens_a_case_without_an_account(world: World) -> None:
-    resp = world.client.post("/public/cases", json={"ssn": OLD, "contact": "rob@example.org"})
+    # the surname and date of birth must agree with the record: one 404 otherwise,
+    # whether the SSN is unknown or a detail is wrong
+    unknown = world.client.post("/public/cases", json={
+        "ssn": "423456789", "last_name": "Jones", "date_of_birth": "1938-02-20",
+        "contact": "rob@example.org"})
+    wrong_dob = world.client.post("/public/cases", json={
+        "ssn": OLD, "last_name": "Jones", "date_of_birth": "1938-02-21",
+        "contact": "rob@example.org"})
+    assert unknown.status_code == wrong_dob.status_code == 404
+    assert unknown.json() == wrong_dob.json()
+    resp = world.client.post("/public/cases", json={
+        "ssn": OLD, "last_name": "Jones", "date_of_birth": "1938-02-20",
+        "contact": "rob@example.org"})
     assert resp.status_code == 201, resp.text
     number, secret = resp.json()["number"], resp.json()["secret"]
     status = world.client.get(f"/public/cases/{number}", headers={"X-Case-Secret": secret})

@@ -20,6 +20,7 @@ from vitalstat.errors import InvalidDate, InvalidName, InvalidSSN, ValidationErr
 
 __all__ = [
     "SUFFIXES",
+    "OwnDetails",
     "PartialDate",
     "PersonName",
     "normalize_name",
@@ -265,3 +266,36 @@ def parse_day(text: str | None, field: str) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+
+# ---------------------------------------------------------------- a person's own details
+
+
+@dataclass(frozen=True, slots=True)
+class OwnDetails:
+    """The details a person gives about themselves to see what the registry holds on
+    them: surname, full date of birth and, where asked, first name (normalised).
+
+    The one rule of every public page and endpoint that answers about a record: parse
+    the details first (a malformed value is the caller's error, whether or not a record
+    exists), then :meth:`agree` with the record."""
+
+    last: str
+    born: PartialDate | None
+    first: str | None = None
+
+    @classmethod
+    def parse(cls, *, last_name: str, born: str, first_name: str | None = None
+              ) -> OwnDetails:
+        last = PersonName.parse(last=last_name).last if last_name.strip() else ""
+        first = None if first_name is None else normalize_name(first_name)
+        return cls(last, PartialDate.parse(born), first)
+
+    def agree(self, name: PersonName, date_of_birth: PartialDate | None) -> bool:
+        """Surname and full date of birth (and first name, when given) are the record's.
+        A record without a full date of birth never agrees (too easy to guess)."""
+        return (bool(self.last) and self.born is not None and date_of_birth is not None
+                and date_of_birth.is_complete and date_of_birth == self.born
+                and name.last == self.last
+                and (self.first is None or name.first == self.first))

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from vitalstat.domain import disclosure as domain
 from vitalstat.domain.disclosure import AccountingEntry, PersonView
-from vitalstat.domain.identity import PartialDate, PersonName, normalize_ssn
+from vitalstat.domain.identity import OwnDetails, normalize_ssn
 from vitalstat.domain.policy import (
     DEFAULT_EMBARGO,
     EmbargoRule,
@@ -101,15 +101,11 @@ def accounting_for_person(store: Store, ssn: str, *, last_name: str, date_of_bir
     Otherwise the same :class:`NotFoundError` as for an SSN with no record, so the answer
     never says which identifier was wrong or whether a record exists."""
     norm = normalize_ssn(ssn)
-    given_dob = PartialDate.parse(date_of_birth)
-    given_last = PersonName.parse(last=last_name).last if last_name.strip() else ""
+    given = OwnDetails.parse(last_name=last_name, born=date_of_birth)
     store.check_schema()
     with store.transaction(write=False) as tx:
         record = tx.get_record(norm)
-    dob = record.date_of_birth if record is not None else None
-    if (record is None or dob is None or given_dob is None or not given_last
-            or 0 in (dob.month, dob.day) or dob != given_dob
-            or record.name.last != given_last):
+    if record is None or not given.agree(record.name, record.date_of_birth):
         raise NotFoundError(NO_ACCOUNTING)
     view = accounting_for(store, norm, rule=rule)
     return PersonView(view.entries)  # nothing of the withheld entries, not even a count

@@ -41,7 +41,6 @@ __all__ = [
     "CaseView",
     "CorrectionStats",
     "LetterCheck",
-    "PublicCaseStatus",
     "add_evidence",
     "approve_case",
     "case_number",
@@ -52,9 +51,7 @@ __all__ = [
     "evidence_file",
     "list_cases",
     "open_case",
-    "open_case_public",
     "parse_case_number",
-    "public_case_status",
     "refuse_case",
     "show_case",
     "verify_letter",
@@ -155,66 +152,6 @@ def open_case(store: Store, *, ssn: str, kind: str, opened_by: str, contact: str
         return _load(tx, number)[1]
 
 
-
-
-#: The actor named in events for cases opened without an account.
-PUBLIC_ACTOR = "public"
-
-
-def open_case_public(store: Store, *, ssn: str, kind: str, opened_by: str, contact: str,
-                     rules: IntegrityRules) -> tuple[Case, str]:
-    """A person (or their representative) opens a case without an account.
-
-    Returns the case and a secret, shown once: only its argon2 hash is kept, and the
-    case number with the secret is what :func:`public_case_status` asks for.
-    """
-    from vitalstat.services.secret_hash import hash_secret
-
-    if parse_choice(OpenedBy, opened_by, "by") not in (OpenedBy.PERSON,
-                                                       OpenedBy.REPRESENTATIVE):
-        raise ValidationError("without an account a case is opened by the person or a "
-                              "representative", field="by")
-    if not contact.strip():
-        raise ValidationError("is required: how to reach you about the case", field="contact")
-    secret = secrets.token_urlsafe(24)
-    try:
-        case = open_case(store, ssn=ssn, kind=kind, opened_by=opened_by, contact=contact,
-                         actor=PUBLIC_ACTOR, rules=rules, secret_hash=hash_secret(secret))
-    except NotFoundError:
-        raise NotFoundError("no record for this SSN: there is nothing to correct") from None
-    return case, secret
-
-
-@dataclass(frozen=True, slots=True)
-class PublicCaseStatus:
-    """What the person who opened a case sees: its state and dates, nothing else."""
-
-    number: str
-    kind: str
-    state: str
-    opened_at: str
-    decided_at: str | None
-    closed_at: str | None
-
-
-def public_case_status(store: Store, number: str, secret: str) -> PublicCaseStatus:
-    """A case's status for whoever holds its number and secret (one answer for a wrong
-    number or a wrong secret, so neither can be guessed separately)."""
-    from vitalstat.services.secret_hash import verify_secret
-
-    unknown = NotFoundError("no case with this number and secret")
-    try:
-        case_id = parse_case_number(number)
-    except ValidationError:
-        raise unknown from None
-    store.check_schema()
-    with store.transaction(write=False) as tx:
-        stored = tx.case_secret_hash(case_id)
-        row = tx.case_row(case_id)
-    if stored is None or row is None or not verify_secret(stored, secret):
-        raise unknown
-    return PublicCaseStatus(case_number(case_id), row["kind"], row["state"], row["opened_at"],
-                            row["decided_at"], row["closed_at"])
 
 
 def add_evidence(store: Store, number: str, file: Path, *, evidence_type: str, actor: str,

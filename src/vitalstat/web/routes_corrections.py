@@ -18,6 +18,7 @@ from vitalstat.domain.cases import CaseKind, CaseState, EvidenceType
 from vitalstat.domain.records import ReviewReason
 from vitalstat.errors import NotFoundError
 from vitalstat.services import cases as svc
+from vitalstat.services import public
 from vitalstat.services.holds import decide_hold, held_records
 from vitalstat.services.registry import show_record
 from vitalstat.services.tokens import Identity
@@ -260,6 +261,8 @@ def letter(request: Request, code: Annotated[str, PathParam(min_length=1, max_le
 
 class PublicCaseIn(BaseModel):
     ssn: str = Field(min_length=9, max_length=11)
+    last_name: str = Field(min_length=1, max_length=200)
+    date_of_birth: str = Field(min_length=10, max_length=10, description="YYYY-MM-DD")
     kind: CaseKindName = "erroneous-death"  # type: ignore[valid-type]
     by: Literal["person", "representative"] = "person"
     contact: str = Field(min_length=1, max_length=500,
@@ -277,8 +280,12 @@ class PublicCaseOut(BaseModel):
        response_model=PublicCaseOut)
 def public_open(request: Request, body: PublicCaseIn) -> PublicCaseOut:
     """Open a correction case without an account: you get a case number and a secret
-    (shown once). The record is held at once while the case is open."""
-    case, secret = svc.open_case_public(request.app.state.store, ssn=body.ssn, kind=body.kind,
+    (shown once). The record is held at once while the case is open. The SSN, surname
+    and full date of birth must agree with the record; otherwise the same 404 whether
+    the SSN is unknown or a detail is wrong."""
+    case, secret = public.open_case_public(request.app.state.store, ssn=body.ssn,
+                                           last_name=body.last_name,
+                                        date_of_birth=body.date_of_birth, kind=body.kind,
                                         opened_by=body.by, contact=body.contact,
                                         rules=request.app.state.config.rules)
     return PublicCaseOut(number=case.number, secret=secret, state=case.state.value,
@@ -300,6 +307,6 @@ def public_status(request: Request, number: CaseNumber,
                                                 max_length=200)]) -> PublicStatusOut:
     """A case's state and dates, for whoever holds its number and secret
     (header `X-Case-Secret`)."""
-    s = svc.public_case_status(request.app.state.store, number, secret)
+    s = public.public_case_status(request.app.state.store, number, secret)
     return PublicStatusOut(number=s.number, kind=s.kind, state=s.state, opened_at=s.opened_at,
                            decided_at=s.decided_at, closed_at=s.closed_at)

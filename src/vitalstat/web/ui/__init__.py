@@ -21,12 +21,13 @@ def install_ui(app: FastAPI) -> None:
     from vitalstat.web.ui import (
         routes_dashboard,
         routes_home,
+        routes_public,
         routes_staff,
         routes_staff_cases,
         routes_subscriber,
     )
 
-    modules = [routes_home]
+    modules = [routes_home, routes_public]
     modules += [routes_staff, routes_staff_cases]
     modules += [routes_subscriber]
     modules += [routes_dashboard]
