@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from web_helpers import World, make_world
 
 from vitalstat.store import Store
+from web_helpers import World, make_world
 
 
 @pytest.fixture

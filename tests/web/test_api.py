@@ -10,9 +10,8 @@ import re
 import time
 from pathlib import Path
 
-from web_helpers import ANN, OLD, VITAL, World
-
 from vitalstat.services.matching import run_match
+from web_helpers import ANN, OLD, VITAL, World
 
 REPORT = {"ssn": "423-45-6789", "last_name": "Green", "first_name": "Dora",
           "date_of_death": "2011-01-02", "date_of_birth": "1930-02-03", "proof": "P"}

@@ -12,13 +12,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from web_helpers import ANN, OLD, World
 
 from disclosure_helpers import disclosure_request
 from vitalstat.domain.identity import normalize_name
 from vitalstat.errors import NotFoundError
 from vitalstat.services.accounting import NO_ACCOUNTING, accounting_for_person
 from vitalstat.services.tokens import create_token
+from web_helpers import ANN, OLD, World
 
 YEAR = datetime.now(UTC).year
 

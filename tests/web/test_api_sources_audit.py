@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import text
-from web_helpers import World
 
 from vitalstat.audit.verify import check_files
 from vitalstat.services.keys import PUBLIC
+from web_helpers import World
 
 
 def _reports(ssns: list[str], dob: str = "1930-02-03") -> list[dict[str, str]]:

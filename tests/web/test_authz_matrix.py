@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from web_helpers import OLD, World
 
 from vitalstat.domain.access import POLICY, Permission, Role, roles_for
 from vitalstat.web.authz import operations
+from web_helpers import OLD, World
 
 _PARAMS = {"ssn": OLD, "number": "C-000001", "job_id": "0123456789abcdef", "name": "open-bank",
            "release_id": "1", "delivery_id": "1", "code": "ABCD-ABCD-ABCD-ABCD",

@@ -18,9 +18,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from web_helpers import World, make_world
 
 from vitalstat.store import Store
+from web_helpers import World, make_world
 
 #: What the suite asks of the API. (Not ``positive_data_acceptance``: the schema gives
 #: shapes, and the domain's own rules (SSN areas, real dates) rightly answer a
