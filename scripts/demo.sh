@@ -6,8 +6,10 @@
 #   signing key (first run), builds a signed release, verifies it (with minisign too,
 #   when installed), adds a subscriber and delivers to it, and finally matches the
 #   synthetic subscriber file against the release and summarises the decisions.
-#   Last, it creates an admin API token and serves the HTTP API in the foreground,
-#   printing its URL and the token (NO_SERVE=1 skips that step; HOST/PORT to change).
+#   Last, it opens a correction case, creates an API token for each role (printed and
+#   kept in demo-data/tokens.tsv) and serves the HTTP API and the web interface (/ui/)
+#   in the foreground, printing their URLs and two synthetic people to try the public
+#   pages with (NO_SERVE=1 stops before serving; HOST/PORT to change).
 # Re-running it is safe: files already ingested are recognised and change nothing.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -106,14 +108,69 @@ if [ -n "$first_match" ]; then
   "$vs" match-explain "$first_match"
 fi
 
+log "the web interface: two people from the open file to try it with, and an open correction case"
+# two records of the open tier's delivered file: one to find with "Am I listed?", one
+# whose correction case a caseworker and an approver can decide
+people_file="$data/try-these.tsv"
+"$VENV/bin/python" - "$ROOT/deliveries/demo-open" "$people_file" <<'PY'
+import sys
+from pathlib import Path
+from vitalstat.config import db_url
+from vitalstat.formats.dmf import parse_line
+from vitalstat.services.registry import show_record
+from vitalstat.store import Store
+store = Store.open(db_url())
+full = sorted(Path(sys.argv[1]).rglob("full.dmf"))[0]
+picked = []
+with full.open() as fh:
+    for line in fh:
+        rec = show_record(store, parse_line(line.rstrip("\n")).ssn).record
+        dob = rec.date_of_birth if rec is not None else None
+        if rec is not None and rec.name.first and dob is not None and dob.day:
+            picked.append(f"{rec.ssn}\t{rec.name.first}\t{rec.name.last}\t{dob.iso()}")
+        if len(picked) == 2:
+            break
+Path(sys.argv[2]).write_text("ssn\tfirst\tlast\tdob\n" + "\n".join(picked) + "\n")
+PY
+IFS=$'\t' read -r listed_ssn listed_first listed_last listed_dob < <(sed -n 2p "$people_file")
+IFS=$'\t' read -r case_ssn _ < <(sed -n 3p "$people_file")
+if ! "$vs" case list --ssn "$case_ssn" | grep -q "C-"; then
+  "$vs" case open --ssn "$case_ssn" --kind erroneous-death --by person \
+    --contact "demo: write to the address on file" --as demo-public
+fi
+
+tokens="$data/tokens.tsv"
+log "a token for each role (kept in $tokens, readable by you only)"
+stamp="$(date +%s)"
+(
+  umask 077
+  printf 'role\tname\ttoken\n' >"$tokens"
+  for spec in admin caseworker approver approver:2 auditor registrar privacy-officer subscriber; do
+    role="${spec%%:*}"; name="demo-${spec/:/-}-$stamp"
+    extra=(); [ "$role" = subscriber ] && extra=(--subscriber demo-open)
+    printf '%s\t%s\t%s\n' "${spec/:/ }" "$name" \
+      "$("$vs" token create "$name" --role "$role" "${extra[@]}" | tail -n 1)" >>"$tokens"
+  done
+)
+column -t -s $'\t' "$tokens"
+
+host="${HOST:-127.0.0.1}"; port="${PORT:-8000}"
+cat <<TXT
+
+Web interface: http://$host:$port/ui/      API: http://$host:$port/   (docs: /docs)
+  Public, no sign-in: "Am I listed?" with SSN $listed_ssn, $listed_first $listed_last,
+    born $listed_dob (synthetic); "Ask for a correction"; "Check a case".
+  Staff and subscribers sign in at /ui/sign-in with a token above:
+    caseworker: Holds, Cases (SSN $case_ssn's case waits for a decision);
+    approver, approver 2: the second person of every two-person decision;
+    subscriber (demo-open): Match a file ($data/subscriber.csv), My deliveries;
+    auditor: Dashboard, with the audit log check.
+TXT
 if [ "${NO_SERVE:-}" = 1 ]; then
-  log "NO_SERVE=1: not starting the API server"
+  log "NO_SERVE=1: not starting the server"
   exit 0
 fi
-log "creating an admin API token and starting the API (Ctrl-C stops it)"
-token="$("$vs" token create "demo-admin-$(date +%s)" --role admin | tail -n 1)"
-host="${HOST:-127.0.0.1}"; port="${PORT:-8000}"
-echo "API:   http://$host:$port/   (docs: http://$host:$port/docs)"
-echo "token: $token"
-echo "try:   curl -s -H 'Authorization: Bearer $token' http://$host:$port/stats"
+admin="$(awk -F'\t' '$1=="admin"{print $3}' "$tokens")"
+echo "try:   curl -s -H 'Authorization: Bearer $admin' http://$host:$port/stats"
+log "starting the server (Ctrl-C stops it)"
 exec "$vs" serve --host "$host" --port "$port"

@@ -63,3 +63,22 @@ def test_an_unexpected_failure_in_a_page_is_a_plain_page_without_details(
     assert r.status_code == 500
     assert "Something went wrong on our side" in r.text
     assert "boom" not in r.text and "6789" not in r.text
+
+
+def test_a_body_over_the_limit_is_refused_while_it_arrives(sqlite_world: World):
+    from vitalstat.web import authz
+
+    with sqlite_world.store.transaction(write=False) as tx:
+        before = len(tx.events())
+    big = b"x" * (authz.BODY_LIMIT + 1)
+    api = sqlite_world.client.post("/reports", content=big, headers={
+        **sqlite_world.auth("registrar"), "Idempotency-Key": "k1",
+        "Content-Type": "application/json"})
+    assert api.status_code == 413
+    assert api.json()["error"]["code"] == "too-large"
+    page = sqlite_world.client.post("/ui/sign-in", content=big, headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert page.status_code == 413
+    assert "too large" in page.text and page.headers["content-type"].startswith("text/html")
+    with sqlite_world.store.transaction(write=False) as tx:
+        assert len(tx.events()) == before  # nothing was stored

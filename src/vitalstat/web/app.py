@@ -143,4 +143,5 @@ def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
     check_routes(app, routers)
     install_ui(app)  # the pages: out of the OpenAPI, each under a permission too
     app.add_middleware(app.state.metrics.middleware)
+    app.add_middleware(errors.TooLargeInOneShape)
     return app

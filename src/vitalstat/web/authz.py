@@ -21,7 +21,15 @@ from vitalstat.errors import ForbiddenError, UnauthenticatedError
 from vitalstat.services.tokens import Identity
 from vitalstat.web.errors import ERROR_RESPONSES
 
-__all__ = ["caller", "check_routes", "operations", "permission_of", "role_names", "route"]
+__all__ = ["BODY_LIMIT", "UPLOAD_LIMIT", "caller", "check_routes", "operations",
+           "permission_of", "role_names", "route"]
+
+#: The largest request body any route takes (JSON, forms, evidence): 16 MiB. Larger is
+#: refused with 413 while it arrives, before it is parsed or stored.
+BODY_LIMIT = 16 * 1024 * 1024
+#: The largest file of reports or of a subscriber's customers (``upload=True`` routes):
+#: 4 GiB (a 10-million-line DMF file is about 1 GiB).
+UPLOAD_LIMIT = 4 * 1024 * 1024 * 1024
 
 _bearer = HTTPBearer(auto_error=False, description="an API token: vs_<id>_<secret>")
 
@@ -60,11 +68,15 @@ def role_names(who: Identity) -> frozenset[str]:
 
 
 def route(router: APIRouter, method: str, path: str, permission: Permission,
-          **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a route with its permission (and the error statuses every route has)."""
+          upload: bool = False, **kwargs: Any
+          ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a route with its permission (and the error statuses every route has).
+    ``upload``: it takes a large file, up to :data:`UPLOAD_LIMIT` (others
+    :data:`BODY_LIMIT`)."""
     return router.api_route(
         path, methods=[method], dependencies=[Depends(_guard(permission))],
         openapi_extra={"x-permission": permission.value},
+        max_body_size=UPLOAD_LIMIT if upload else BODY_LIMIT,
         responses={**ERROR_RESPONSES, **kwargs.pop("responses", {})}, **kwargs)
 
 

@@ -130,7 +130,9 @@ async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not-found", 405: "method-not-allowed", 401: "unauthenticated",
             403: "forbidden", 413: "too-large"}.get(exc.status_code, "http")
-    message = {404: "no such endpoint", 405: "method not allowed on this endpoint"}.get(
+    message = {404: "no such endpoint", 405: "method not allowed on this endpoint",
+               413: "the request body is larger than this endpoint takes (16 MiB; files "
+                    "of reports and subscriber files 4 GiB)"}.get(
         exc.status_code, str(exc.detail))
     if request.url.path.startswith("/ui/"):  # a person in a browser: a page, not JSON
         from vitalstat.web.ui.base import render_http_error
@@ -145,6 +147,36 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
               type(exc).__name__)
     return _answer(500, "internal", "internal error; the operator's log has the time and "
                    "endpoint")
+
+
+class TooLargeInOneShape:
+    """ASGI middleware: the body limiter's own 413 (plain text, sent before any handler
+    runs) re-dressed as every other error: the JSON shape, or a page under ``/ui/``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def sending(message: Any) -> None:
+            nonlocal replaced
+            if replaced:
+                return  # the limiter's own body: already answered
+            if (message["type"] == "http.response.start" and message["status"] == 413
+                    and dict(message.get("headers", [])).get(b"content-type", b"")
+                    .startswith(b"text/plain")):
+                replaced = True
+                request = Request(scope, receive)
+                await (await _http(request, StarletteHTTPException(413)))(
+                    scope, receive, send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def install(app: FastAPI) -> None:
@@ -163,6 +195,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {**_E, "description": "no such thing"},
     409: {**_E, "description": "conflicts with stored data (audit-log: the stored log "
                                "fails a check)"},
+    413: {**_E, "description": "the request body is larger than the route takes "
+                               "(too-large)"},
     422: {**_E, "description": "a value was rejected (see problems)"},
     500: {**_E, "description": "internal or configuration error"},
     503: {**_E, "description": "the registry database is unavailable"},

@@ -88,7 +88,8 @@ def _visible(request: Request, job_id: str, who: Identity) -> MatchJob:
     return visible_job(request.app.state.store, job_id, who)
 
 
-@route(router, "POST", "/match/jobs", P.MATCH_RUN, status_code=202, response_model=JobOut)
+@route(router, "POST", "/match/jobs", P.MATCH_RUN, upload=True, status_code=202,
+       response_model=JobOut)
 def submit(request: Request, who: Who,
            file: Annotated[UploadFile, File(
                description="a subscriber file, .csv, .xlsx or .parquet")]

@@ -93,7 +93,7 @@ def ingest_json(request: Request, body: ReportsIn, key: IdempotencyKey, who: Who
     return _idempotent(request, who, key, digest, run)
 
 
-@route(router, "POST", "/reports/file", P.REPORTS_INGEST, status_code=201,
+@route(router, "POST", "/reports/file", P.REPORTS_INGEST, upload=True, status_code=201,
        response_model=IngestOut)
 def ingest_upload(request: Request, key: IdempotencyKey, who: Who,
                   file: Annotated[UploadFile, File(description="DMF, CSV or Parquet")],

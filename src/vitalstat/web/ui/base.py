@@ -35,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from vitalstat import errors as e
 from vitalstat.domain.access import Permission, allowed
 from vitalstat.services.tokens import Identity
+from vitalstat.web.authz import BODY_LIMIT, UPLOAD_LIMIT
 from vitalstat.web.errors import mask, status_for
 
 __all__ = ["SESSION_COOKIE", "NavItem", "check_pages", "identity", "page", "render",
@@ -183,8 +184,10 @@ def render_http_error(request: Request, status: int, code: str) -> HTMLResponse:
 
 
 def page(router: APIRouter, method: str, path: str, permission: Permission,
-         **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a page (GET) or form action (POST) under ``permission``.
+         upload: bool = False, **kwargs: Any
+         ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a page (GET) or form action (POST) under ``permission``. ``upload``: it
+    takes a large file (the limits of ``web.authz``).
 
     The handler takes ``request: Request`` first and returns a response, usually
     :func:`render`. A domain error it raises becomes an error page with the right status;
@@ -218,7 +221,8 @@ def page(router: APIRouter, method: str, path: str, permission: Permission,
         handler.__signature__ = inspect.signature(fn, eval_str=True)  # type: ignore[attr-defined]
         handler.__vitalstat_permission__ = permission  # type: ignore[attr-defined]
         router.add_api_route(path, handler, methods=[method], include_in_schema=False,
-                             response_class=HTMLResponse, **kwargs)
+                             response_class=HTMLResponse,
+                             max_body_size=UPLOAD_LIMIT if upload else BODY_LIMIT, **kwargs)
         return fn
 
     return declare

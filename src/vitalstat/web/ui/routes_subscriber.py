@@ -80,7 +80,7 @@ def match_form(request: Request) -> Response:
     return _match_page(request)
 
 
-@page(router, "POST", "/ui/subscriber/match", Permission.MATCH_RUN)
+@page(router, "POST", "/ui/subscriber/match", Permission.MATCH_RUN, upload=True)
 def match_upload(request: Request,
                  file: Annotated[UploadFile | None, File()] = None) -> Response:
     """Hand the file to a match job (as ``POST /match/jobs``), then show its page."""
