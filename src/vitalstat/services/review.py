@@ -218,8 +218,10 @@ def describe_event(kind: str, detail: Mapping[str, Any]) -> str:
         parts.append(f"as part of {detail['bulk']}")
     if kind == "attempt.refused":
         parts = [f"was refused ({detail.get('attempt', '?')}): {detail.get('reason', '')}"]
-    if kind == "disclosure.approval" and detail.get("missing"):
-        parts.append("; still missing: " + ", ".join(detail["missing"]))
+    missing = detail.get("missing")
+    if kind == "disclosure.approval" and missing:
+        parts.append("; still missing: " + (", ".join(map(str, missing))
+                                            if isinstance(missing, list) else str(missing)))
     for key in ("note", "reason"):
         value = detail.get(key)
         if value and kind != "attempt.refused":
