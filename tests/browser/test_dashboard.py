@@ -49,10 +49,15 @@ def test_the_progress_text_shows_while_the_check_runs(live, page, sign_in):
         held.append(route)
 
     page.route("**/ui/dashboard/verify", slow)
-    page.get_by_role("button", name="Verify the log now").click()
+    with page.expect_request("**/ui/dashboard/verify"):
+        page.get_by_role("button", name="Verify the log now").click()
     expect(page.locator("#verify-progress")).to_be_visible()
     expect(page.locator("#verify-progress")).to_contain_text("Checking every entry")
     expect(page.get_by_role("button", name="Verify the log now")).to_be_disabled()
+    for _ in range(400):  # the route handler runs when Playwright next reads its events
+        if held:
+            break
+        page.wait_for_timeout(25)
     assert held, "the check was not sent"
     held[0].continue_()
     expect(page.locator("#verdict")).to_contain_text("OK: the audit log is intact")
