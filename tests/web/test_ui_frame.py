@@ -82,3 +82,13 @@ def test_a_body_over_the_limit_is_refused_while_it_arrives(sqlite_world: World):
     assert "too large" in page.text and page.headers["content-type"].startswith("text/html")
     with sqlite_world.store.transaction(write=False) as tx:
         assert len(tx.events()) == before  # nothing was stored
+
+
+def test_a_planted_csrf_cookie_never_reaches_the_page(sqlite_world: World):
+    planted = '"><script>alert(1)</script>'
+    sqlite_world.client.cookies.set(CSRF_COOKIE, planted, path="/ui")
+    r = sqlite_world.client.get("/ui/sign-in")
+    assert r.status_code == 200
+    assert "<script>alert" not in r.text and "alert(1)" not in r.text
+    fresh = r.cookies.get(CSRF_COOKIE)
+    assert fresh and fresh != planted and f'value="{fresh}"' in r.text

@@ -19,6 +19,7 @@ import functools
 import hmac
 import inspect
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -96,8 +97,15 @@ def _authorize(request: Request, permission: Permission) -> Identity | None:
     return who
 
 
+_CSRF_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
 def _csrf_value(request: Request) -> str:
-    value = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    """The browser's CSRF value: its cookie if the cookie has the shape this server gives
+    (a value planted in the cookie could otherwise reach the page's HTML), else a new one."""
+    value = request.cookies.get(CSRF_COOKIE)
+    if value is None or not _CSRF_SHAPE.fullmatch(value):
+        value = getattr(request.state, "new_csrf", None)
     if value is None:
         value = secrets.token_urlsafe(24)
         request.state.new_csrf = value
