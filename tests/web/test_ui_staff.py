@@ -31,7 +31,7 @@ from vitalstat.services.review import (
     record_refs,
 )
 from vitalstat.web.ui.base import CSRF_COOKIE, page_permissions
-from vitalstat.web.ui.routes_staff import masked_ssn, waited
+from vitalstat.web.ui.formats import masked_ssn, waited
 from web_helpers import ANN, OLD, World
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "OwnDetails",
     "PartialDate",
     "PersonName",
+    "mask_ssn",
     "normalize_name",
     "normalize_ssn",
     "parse_day",
@@ -64,6 +65,16 @@ def normalize_ssn(raw: str) -> str:
     if problem is not None:
         raise InvalidSSN(problem, field="ssn")
     return ssn
+
+
+def mask_ssn(ssn: str, *, hide: str = "X") -> str:
+    """``XXX-XX-1234``: the last four digits only, the form in which a page or a letter
+    shows an SSN (``hide="*"``: ``***-**-1234``, the staff lists). Anything but nine
+    digits shows as ``XXX``."""
+    digits = ssn.strip().translate(_SSN_SEPARATORS)
+    if len(digits) != 9 or not (digits.isascii() and digits.isdigit()):
+        return hide * 3
+    return f"{hide * 3}-{hide * 2}-{digits[-4:]}"
 
 
 # -------------------------------------------------------------------------- names

@@ -26,7 +26,7 @@ from typing import Any
 
 from vitalstat.domain import cases as domain
 from vitalstat.domain.cases import Case, CaseKind, CaseState, EvidenceType, OpenedBy, Outcome
-from vitalstat.domain.identity import normalize_ssn
+from vitalstat.domain.identity import mask_ssn, normalize_ssn
 from vitalstat.domain.integrity import IntegrityRules, withdrawn
 from vitalstat.domain.numbers import format_number, parse_number
 from vitalstat.errors import NotFoundError, ValidationError
@@ -291,7 +291,7 @@ def _write_letter(tx: Tx, case_id: int, case: Case, now: str, folder: Path) -> P
     row = tx.case_row(case_id) or {}
     body = _LETTER.format(
         number=html.escape(case.number), name=html.escape(name),
-        ssn=html.escape("XXX-XX-" + case.ssn[-4:]), opened=html.escape(row["opened_at"][:10]),
+        ssn=html.escape(mask_ssn(case.ssn)), opened=html.escape(row["opened_at"][:10]),
         decided=html.escape(now[:10]), code=html.escape(code),
         reason=html.escape(case.reason))
     folder.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,6 @@ __all__ = [
     "check_public_details",
     "discard_staged",
     "file_evidence",
-    "mask_ssn",
     "open_case_public",
     "open_file_listing",
     "public_case",
@@ -425,9 +424,3 @@ def public_letter(store: Store, number: str, secret: str, cases_dir: Path
         raise NotFoundError(f"the stored letter of case {status.number} is not the one "
                             "written at the decision: ask the registry's office")
     return path.name, data, code
-
-
-def mask_ssn(ssn: str) -> str:
-    """``XXX-XX-1234``: the only form of an SSN a page shows back."""
-    norm = normalize_ssn(ssn)
-    return f"XXX-XX-{norm[-4:]}"

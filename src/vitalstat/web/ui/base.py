@@ -38,6 +38,7 @@ from vitalstat.domain.access import Permission, allowed
 from vitalstat.services.tokens import Identity
 from vitalstat.web.authz import BODY_LIMIT, UPLOAD_LIMIT
 from vitalstat.web.errors import mask, status_for
+from vitalstat.web.ui import formats
 
 __all__ = ["SESSION_COOKIE", "NavItem", "check_pages", "identity", "page", "render",
            "templates"]
@@ -52,6 +53,8 @@ CSRF_HEADER = "X-CSRF-Token"
 SESSION_HOURS = 8
 
 templates = Jinja2Templates(directory=str(TEMPLATES))  # autoescapes by default
+templates.env.filters.update(when=formats.when, waited=formats.waited,
+                             masked_ssn=formats.masked_ssn)
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 

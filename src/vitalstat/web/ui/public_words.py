@@ -91,10 +91,6 @@ def check_person(values: dict[str, str], errors: dict[str, str], *,
                                        "for example 1950-04-11.")
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
-
-
 def when(iso: str | None) -> str:
     """``1 December 2026, 11:05 UTC`` (or the day alone for a plain date)."""
     if not iso:

@@ -24,7 +24,7 @@ from vitalstat.domain.reports import SourceKind
 from vitalstat.services import audit as audit_svc
 from vitalstat.services.accounting import Transparency, transparency_report
 from vitalstat.services.dashboard import Dashboard, dashboard
-from vitalstat.web.ui import charts
+from vitalstat.web.ui import charts, formats
 from vitalstat.web.ui.base import NavItem, identity, page, render
 
 router = APIRouter()
@@ -80,10 +80,6 @@ BASIS_WORDS = {
 }
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 def parse_year(text: str | None, today: date) -> int:
     """The ``year`` query value (a year from 1900 to 9999), else this year."""
     if text is None or not text.strip():
@@ -98,10 +94,7 @@ def parse_year(text: str | None, today: date) -> int:
 def when(iso: str) -> str:
     """An ISO-8601 time as people read it (UTC, to the second); text that is not one
     is shown as it is."""
-    try:
-        return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except ValueError:
-        return iso
+    return formats.when(iso, seconds=True)
 
 
 def month_label(month: str) -> str:
@@ -153,7 +146,7 @@ def _reason_text(code: str) -> str:
 @page(router, "GET", "/ui/dashboard", Permission.STATS_READ)
 def dashboard_page(request: Request,
                    year: Annotated[str | None, Query(max_length=40)] = None) -> Response:
-    today = _today()
+    today = formats.today()
     chosen = parse_year(year, today)
     d = dashboard(request.app.state.store, today=today, year=chosen)
     who = identity(request)
@@ -199,7 +192,7 @@ def verify_log(request: Request) -> Response:
 @page(router, "GET", "/ui/transparency", Permission.PUBLIC)
 def transparency_page(request: Request,
                       year: Annotated[str | None, Query(max_length=40)] = None) -> Response:
-    today = _today()
+    today = formats.today()
     chosen = parse_year(year, today)
     t = transparency_report(request.app.state.store, chosen)
     return render(request, "dashboard/transparency.html", {

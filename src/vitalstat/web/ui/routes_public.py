@@ -24,10 +24,11 @@ from starlette.datastructures import FormData, UploadFile
 
 from vitalstat import errors as e
 from vitalstat.domain.access import Permission
-from vitalstat.domain.identity import parse_day
+from vitalstat.domain.identity import mask_ssn, parse_day
 from vitalstat.services import accounting, public
 from vitalstat.services.disclosure_bases import list_bases
 from vitalstat.web.ui.base import NavItem, page, render
+from vitalstat.web.ui.formats import today
 from vitalstat.web.ui.public_words import (
     BY,
     CORRECTION,
@@ -45,7 +46,6 @@ from vitalstat.web.ui.public_words import (
     reason,
     step_words,
     text,
-    today,
     when,
 )
 
@@ -81,7 +81,7 @@ async def listed(request: Request) -> Response:
         date_of_birth=values["date_of_birth"], today=today(), rule=cfg.embargo)
     return no_store(render(request, "public/listed_answer.html", {
         "values": values, "found": found, "not_listed": NOT_LISTED,
-        "masked": public.mask_ssn(values["ssn"]),
+        "masked": mask_ssn(values["ssn"]),
         "dod": partial_day(found.date_of_death) if found else ""}))
 
 
@@ -183,7 +183,7 @@ async def correction(request: Request) -> Response:
     if step != "review":
         target = STEPS[STEPS.index(step) + 1]
         return no_store(render(request, "public/correction.html", _correction_ctx(
-            target, values, errors, staged=staged, masked=public.mask_ssn(values["ssn"]),
+            target, values, errors, staged=staged, masked=mask_ssn(values["ssn"]),
             kind_words=KINDS.get(values["kind"], ""), by_words=BY.get(values["by"], ""))))
     return await _send_case(request, values)
 
@@ -390,5 +390,5 @@ async def accounting_view(request: Request) -> Response:
                 "purpose": x.purpose, "basis": bases.get(x.basis, x.basis),
                 "reference": x.reference} for x in view.entries]
     return no_store(render(request, "public/accounting.html", {
-        "values": {}, "entries": entries, "masked": public.mask_ssn(values["ssn"]),
+        "values": {}, "entries": entries, "masked": mask_ssn(values["ssn"]),
         **errors_ctx({})}))

@@ -11,7 +11,6 @@ code, a source kind and a batch number.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -27,7 +26,8 @@ from vitalstat.services import bulk as bulk_svc
 from vitalstat.services import review
 from vitalstat.services.holds import decide_hold
 from vitalstat.services.tokens import Identity
-from vitalstat.web.ui.base import NavItem, identity, page, render, templates
+from vitalstat.web.ui.base import NavItem, identity, page, render
+from vitalstat.web.ui.formats import today
 
 router = APIRouter()
 NAV: list[NavItem] = [NavItem("Holds", "/ui/staff/holds", P.HOLDS_READ)]
@@ -38,35 +38,6 @@ Text = Annotated[str, Form()]
 # ------------------------------------------------------------ shared helpers
 
 
-def masked_ssn(ssn: str) -> str:
-    """``***-**-6789``: enough to tell records apart in a list, not to identify anyone."""
-    return f"***-**-{ssn[-4:]}" if len(ssn) == 9 else "***"
-
-
-def waited(since: str, now: datetime | None = None) -> str:
-    """How long ago an ISO-8601 time was, in words (``3 days``, ``5 hours``)."""
-    try:
-        then = datetime.fromisoformat(since)
-    except ValueError:
-        return ""
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=UTC)
-    seconds = max(0, int(((now or datetime.now(UTC)) - then).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return "under a minute"
-
-
-def when(at: str | None) -> str:
-    """An ISO-8601 UTC time as people read it: ``2026-12-01 11:04 UTC``."""
-    return f"{at[:10]} {at[11:16]} UTC" if at and len(at) >= 16 else (at or "")
-
-
-templates.env.filters.setdefault("masked_ssn", masked_ssn)
-templates.env.filters.setdefault("waited", waited)
-templates.env.filters.setdefault("when", when)
 
 
 def who_of(request: Request) -> Identity:
@@ -86,10 +57,6 @@ def is_proposer(proposed_by: str, name: str) -> bool:
 
 def done_redirect(path: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?done={done}", status_code=303)
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 # --------------------------------------------------------------- holds queue
@@ -154,7 +121,7 @@ def _decide(request: Request, ref: str, action: str, reason: str) -> Response:
     store = request.app.state.store
     rv = review.review_record(store, ref)
     d = decide_hold(store, rv.ssn, action, actor=who_of(request).name, note=reason,
-                    today=_today(), rules=request.app.state.config.rules)
+                    today=today(), rules=request.app.state.config.rules)
     return done_redirect(f"/ui/staff/records/{rv.ref}", f"{action}-{d.outcome}")
 
 
@@ -219,7 +186,7 @@ def bulk_show(request: Request, number: str, done: str = "") -> Response:
 @page(router, "POST", "/ui/staff/bulk/{number}/approve", P.HOLDS_DECIDE)
 def bulk_approve(request: Request, number: str) -> Response:
     b = bulk_svc.approve_bulk(request.app.state.store, number, actor=who_of(request).name,
-                              today=_today(), rules=request.app.state.config.rules)
+                              today=today(), rules=request.app.state.config.rules)
     return done_redirect(f"/ui/staff/bulk/{b.number}", "applied")
 
 
