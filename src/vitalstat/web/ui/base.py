@@ -40,7 +40,7 @@ from vitalstat.web.authz import BODY_LIMIT, UPLOAD_LIMIT
 from vitalstat.web.errors import mask, status_for
 from vitalstat.web.ui import formats
 
-__all__ = ["SESSION_COOKIE", "NavItem", "check_pages", "identity", "page", "render",
+__all__ = ["SESSION_COOKIE", "NavItem", "caller", "check_pages", "identity", "page", "render",
            "templates"]
 
 log = logging.getLogger("vitalstat.web")
@@ -75,6 +75,14 @@ class _SignInNeeded(Exception):
 def identity(request: Request) -> Identity | None:
     """Who is signed in on this request (``None`` on a public page without a session)."""
     return getattr(request.state, "identity", None)
+
+
+def caller(request: Request) -> Identity:
+    """Who is signed in, on a page that needs a sign-in (``page`` made sure of it)."""
+    who = identity(request)
+    if who is None:
+        raise _SignInNeeded
+    return who
 
 
 def _signed_in(request: Request) -> Identity | None:

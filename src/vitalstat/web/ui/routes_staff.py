@@ -26,7 +26,7 @@ from vitalstat.services import bulk as bulk_svc
 from vitalstat.services import review
 from vitalstat.services.holds import decide_hold
 from vitalstat.services.tokens import Identity
-from vitalstat.web.ui.base import NavItem, identity, page, render
+from vitalstat.web.ui.base import NavItem, caller, page, render
 from vitalstat.web.ui.formats import today
 
 router = APIRouter()
@@ -38,12 +38,6 @@ Text = Annotated[str, Form()]
 # ------------------------------------------------------------ shared helpers
 
 
-
-
-def who_of(request: Request) -> Identity:
-    who = identity(request)
-    assert who is not None  # every page here needs a sign-in
-    return who
 
 
 def is_proposer(proposed_by: str, name: str) -> bool:
@@ -77,7 +71,7 @@ def holds(request: Request, reason: str = "", source_kind: str = "",
         batch=review.parse_batch(filters["batch"]) if filters["batch"] else None,
         proposed=bool(filters["proposed"]))
     ctx = {"items": items, "filters": filters, "reasons": _REASONS, "kinds": _KINDS,
-           "may_decide": allowed(who_of(request).role, P.HOLDS_DECIDE)}
+           "may_decide": allowed(caller(request).role, P.HOLDS_DECIDE)}
     if request.headers.get("HX-Request") == "true":
         return render(request, "staff/_queue.html", ctx)
     return render(request, "staff/holds.html", ctx)
@@ -114,13 +108,13 @@ def record(request: Request, ref: str, done: str = "") -> Response:
     """One record, every supporting report side by side, its hold and its history."""
     rv = review.review_record(request.app.state.store, ref)
     return render(request, "staff/record.html", {
-        "rv": rv, "act": hold_actions(rv, who_of(request)), "done": _DONE.get(done)})
+        "rv": rv, "act": hold_actions(rv, caller(request)), "done": _DONE.get(done)})
 
 
 def _decide(request: Request, ref: str, action: str, reason: str) -> Response:
     store = request.app.state.store
     rv = review.review_record(store, ref)
-    d = decide_hold(store, rv.ssn, action, actor=who_of(request).name, note=reason,
+    d = decide_hold(store, rv.ssn, action, actor=caller(request).name, note=reason,
                     today=today(), rules=request.app.state.config.rules)
     return done_redirect(f"/ui/staff/records/{rv.ref}", f"{action}-{d.outcome}")
 
@@ -157,14 +151,14 @@ def bulk_list(request: Request, state: str = "", batch: str = "",
     return render(request, "staff/bulk_list.html", {
         "actions": actions, "state": chosen, "states": _BULK_STATES, "reasons": _REASONS,
         "batch": batch.strip(), "code": code.strip(),
-        "may_decide": allowed(who_of(request).role, P.HOLDS_DECIDE)})
+        "may_decide": allowed(caller(request).role, P.HOLDS_DECIDE)})
 
 
 @page(router, "POST", "/ui/staff/bulk", P.HOLDS_DECIDE)
 def bulk_propose(request: Request, action: Text = "", batch: Text = "", code: Text = "",
                  reason: Text = "") -> Response:
     proposed = bulk_svc.propose_bulk(
-        request.app.state.store, action, actor=who_of(request).name, note=reason,
+        request.app.state.store, action, actor=caller(request).name, note=reason,
         batch=review.parse_batch(batch) if batch.strip() else None,
         code=code.strip() or None)
     return done_redirect(f"/ui/staff/bulk/{proposed.number}", "proposed")
@@ -175,7 +169,7 @@ def bulk_show(request: Request, number: str, done: str = "") -> Response:
     """One bulk action: its frozen selection, who proposed it, each record's outcome."""
     store = request.app.state.store
     b = bulk_svc.show_bulk(store, number)
-    who = who_of(request)
+    who = caller(request)
     return render(request, "staff/bulk.html", {
         "b": b, "refs": review.record_refs(store, list(b.outcomes)),
         "history": review.subject_history(store, f"bulk:{b.number}"),
@@ -185,13 +179,13 @@ def bulk_show(request: Request, number: str, done: str = "") -> Response:
 
 @page(router, "POST", "/ui/staff/bulk/{number}/approve", P.HOLDS_DECIDE)
 def bulk_approve(request: Request, number: str) -> Response:
-    b = bulk_svc.approve_bulk(request.app.state.store, number, actor=who_of(request).name,
+    b = bulk_svc.approve_bulk(request.app.state.store, number, actor=caller(request).name,
                               today=today(), rules=request.app.state.config.rules)
     return done_redirect(f"/ui/staff/bulk/{b.number}", "applied")
 
 
 @page(router, "POST", "/ui/staff/bulk/{number}/refuse", P.HOLDS_DECIDE)
 def bulk_refuse(request: Request, number: str, reason: Text = "") -> Response:
-    b = bulk_svc.refuse_bulk(request.app.state.store, number, actor=who_of(request).name,
+    b = bulk_svc.refuse_bulk(request.app.state.store, number, actor=caller(request).name,
                              note=reason)
     return done_redirect(f"/ui/staff/bulk/{b.number}", "refused")

@@ -25,8 +25,8 @@ from vitalstat.services import review
 from vitalstat.web.authz import role_names
 from vitalstat.web.routes_corrections import uploaded
 from vitalstat.web.routes_disclosure import requester_filter
-from vitalstat.web.ui.base import NavItem, page, render
-from vitalstat.web.ui.routes_staff import done_redirect, is_proposer, who_of
+from vitalstat.web.ui.base import NavItem, caller, page, render
+from vitalstat.web.ui.routes_staff import done_redirect, is_proposer
 
 router = APIRouter()
 NAV: list[NavItem] = [NavItem("Cases", "/ui/staff/cases", P.CASES_READ),
@@ -63,7 +63,7 @@ def case(request: Request, number: str, done: str = "") -> Response:
     store = request.app.state.store
     view = case_svc.show_case(store, number)
     c = view.case
-    who = who_of(request)
+    who = caller(request)
     return render(request, "staff/case.html", {
         "v": view, "c": c, "ref": review.record_refs(store, [c.ssn]).get(c.ssn),
         "may_manage": allowed(who.role, P.CASES_MANAGE),
@@ -81,7 +81,7 @@ def decide(request: Request, number: str, outcome: Text = "", reason: Text = "")
     """Decide reinstatement or rejection (or propose it, under the two-person rule)."""
     cfg = request.app.state.config
     return _after(case_svc.decide_case(request.app.state.store, number, outcome,
-                                       reason=reason, actor=who_of(request).name,
+                                       reason=reason, actor=caller(request).name,
                                        cases_dir=cfg.cases_dir, rules=cfg.rules))
 
 
@@ -89,7 +89,7 @@ def decide(request: Request, number: str, outcome: Text = "", reason: Text = "")
 def approve(request: Request, number: str) -> Response:
     cfg = request.app.state.config
     return _after(case_svc.approve_case(request.app.state.store, number,
-                                        actor=who_of(request).name,
+                                        actor=caller(request).name,
                                         cases_dir=cfg.cases_dir, rules=cfg.rules))
 
 
@@ -97,7 +97,7 @@ def approve(request: Request, number: str) -> Response:
 def refuse(request: Request, number: str, reason: Text = "") -> Response:
     cfg = request.app.state.config
     return _after(case_svc.refuse_case(request.app.state.store, number,
-                                       actor=who_of(request).name, reason=reason,
+                                       actor=caller(request).name, reason=reason,
                                        cases_dir=cfg.cases_dir, rules=cfg.rules))
 
 
@@ -112,7 +112,7 @@ def evidence(request: Request, number: str,
     day: date | None = parse_day(alive_on, "alive_on") if alive_on.strip() else None
     with uploaded(file, "evidence") as path:
         filed = case_svc.add_evidence(request.app.state.store, number, path, evidence_type=type,
-                              actor=who_of(request).name, cases_dir=cfg.cases_dir,
+                              actor=caller(request).name, cases_dir=cfg.cases_dir,
                               alive_on=day, rules=cfg.rules)
     return done_redirect(f"/ui/staff/cases/{filed.number}", "evidence")
 
@@ -141,7 +141,7 @@ def disclosures(request: Request, state: str = "") -> Response:
     """Disclosure requests, oldest first, optionally in one state."""
     chosen = state.strip()
     views = disclosure_svc.list_requests(request.app.state.store, state=chosen or None,
-                                         requested_by=requester_filter(who_of(request)))
+                                         requested_by=requester_filter(caller(request)))
     return render(request, "staff/disclosures.html", {
         "views": views, "state": chosen, "states": [s.value for s in RequestState]})
 
@@ -150,7 +150,7 @@ def disclosures(request: Request, state: str = "") -> Response:
 def disclosure(request: Request, number: str, done: str = "") -> Response:
     """One request: its basis, requester, fields, subjects, approvals and reasons."""
     store = request.app.state.store
-    who = who_of(request)
+    who = caller(request)
     view = disclosure_svc.show_request(store, number, requested_by=requester_filter(who))
     approvers = [a["approver"] for a in view.approvals]
     return render(request, "staff/disclosure.html", {
@@ -164,7 +164,7 @@ def disclosure(request: Request, number: str, done: str = "") -> Response:
 
 @page(router, "POST", "/ui/staff/disclosures/{number}/approve", P.DISCLOSURES_DECIDE)
 def disclosure_approve(request: Request, number: str) -> Response:
-    who = who_of(request)
+    who = caller(request)
     view = disclosure_svc.approve_request(request.app.state.store, number, actor=who.name,
                                           roles=role_names(who))
     return done_redirect(f"/ui/staff/disclosures/{view.number}", view.state.value)
@@ -173,5 +173,5 @@ def disclosure_approve(request: Request, number: str) -> Response:
 @page(router, "POST", "/ui/staff/disclosures/{number}/deny", P.DISCLOSURES_DECIDE)
 def disclosure_deny(request: Request, number: str, reason: Text = "") -> Response:
     view = disclosure_svc.deny_request(request.app.state.store, number,
-                                       actor=who_of(request).name, reason=reason)
+                                       actor=caller(request).name, reason=reason)
     return done_redirect(f"/ui/staff/disclosures/{view.number}", view.state.value)

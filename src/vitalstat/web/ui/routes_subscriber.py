@@ -23,9 +23,8 @@ from vitalstat.services.match_jobs import jobs_visible_to, submit_job, visible_j
 from vitalstat.services.match_results import SHOWS, Mark, mark_row, results_page
 from vitalstat.services.match_results import results_with_marks as marked_file
 from vitalstat.services.subscribers import delivery_file, delivery_views, list_subscribers
-from vitalstat.services.tokens import Identity
 from vitalstat.web.errors import mask, status_for
-from vitalstat.web.ui.base import NavItem, identity, page, render
+from vitalstat.web.ui.base import NavItem, caller, page, render
 
 router = APIRouter()
 NAV: list[NavItem] = [
@@ -48,12 +47,6 @@ COLUMN_HELP = {
 }
 
 
-def _who(request: Request) -> Identity:
-    who = identity(request)
-    assert who is not None  # every page here needs a sign-in
-    return who
-
-
 def _int(value: str | None, name: str, *, default: int, low: int = 0) -> int:
     if value is None or value == "":
         return default
@@ -70,7 +63,7 @@ def _match_page(request: Request, *, error: str | None = None,
                 problems: list[str] | None = None, status: int = 200) -> Response:
     store = request.app.state.store
     return render(request, "subscriber/match.html", {
-        "jobs": jobs_visible_to(store, _who(request)), "columns": INPUT_COLUMNS,
+        "jobs": jobs_visible_to(store, caller(request)), "columns": INPUT_COLUMNS,
         "column_help": COLUMN_HELP, "error": error, "problems": problems or []},
         status=status)
 
@@ -84,7 +77,7 @@ def match_form(request: Request) -> Response:
 def match_upload(request: Request,
                  file: Annotated[UploadFile | None, File()] = None) -> Response:
     """Hand the file to a match job (as ``POST /match/jobs``), then show its page."""
-    who = _who(request)
+    who = caller(request)
     cfg = request.app.state.config
     name = Path(file.filename or "").name if file is not None else ""
     if file is None or not name:
@@ -111,7 +104,7 @@ def match_upload(request: Request,
 def _job_context(request: Request, job_id: str, show: str | None, page_no: str | None
                  ) -> dict[str, object]:
     store = request.app.state.store
-    job = visible_job(store, job_id, _who(request))
+    job = visible_job(store, job_id, caller(request))
     ctx: dict[str, object] = {"job": job, "show_labels": SHOW_LABELS,
                               "mark_labels": MARK_LABELS}
     if job.state == "done":
@@ -148,7 +141,7 @@ def mark(request: Request, job_id: str, row: str, mark: Annotated[str, Form()] =
          show: Annotated[str, Form()] = "all", page: Annotated[str, Form()] = "1"
          ) -> Response:
     """Mark a review row; htmx swaps the row in place, a plain form goes back."""
-    who = _who(request)
+    who = caller(request)
     store = request.app.state.store
     job = visible_job(store, job_id, who)
     updated = mark_row(store, job, _int(row, "row", default=-1), mark, actor=who.name)
@@ -165,7 +158,7 @@ def mark(request: Request, job_id: str, row: str, mark: Annotated[str, Form()] =
 def download(request: Request, job_id: str) -> Response:
     """The decisions file with the marks (what ``GET /match/jobs/{id}/results`` serves)."""
     store = request.app.state.store
-    job = visible_job(store, job_id, _who(request))
+    job = visible_job(store, job_id, caller(request))
     return FileResponse(marked_file(store, job), media_type="text/csv",
                         filename=f"decisions-{job.id}.csv")
 
@@ -173,7 +166,7 @@ def download(request: Request, job_id: str) -> Response:
 @page(router, "GET", "/ui/subscriber/deliveries", Permission.DELIVERIES_READ)
 def deliveries(request: Request, subscriber: str | None = None) -> Response:
     """The signed-in subscriber's deliveries (staff: the subscriber they choose)."""
-    who = _who(request)
+    who = caller(request)
     store = request.app.state.store
     names: list[str] = []
     if who.confined_to is not None:
@@ -190,7 +183,7 @@ def deliveries(request: Request, subscriber: str | None = None) -> Response:
       Permission.DELIVERIES_READ)
 def delivery_download(request: Request, delivery_id: str, name: str) -> Response:
     """One signed file of a delivery (as ``GET /deliveries/{id}/files/{name}``)."""
-    who = _who(request)
+    who = caller(request)
     number = _int(delivery_id, "delivery", default=0, low=1)
     _owner, path = delivery_file(request.app.state.store, number, name,
                                  only_for=who.confined_to)
