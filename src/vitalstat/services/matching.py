@@ -309,10 +309,11 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
         with store.transaction(write=False) as tx:
             held = frozenset(tx.unpublished_ssns())
             narrowed = None if release is not None else _unreleased_candidates(tx, cleaned)
-        job = (table, cleaned, narrowed, str(release.records_parquet) if release else None,
-               held, sub.standing if sub is not None else None, today, rule, prof.name,
-               label)
-        result = _score_elsewhere(job) if release is not None else _score_row(*job)
+        job = _RowJob(table, cleaned, narrowed,
+                      str(release.records_parquet) if release else None, held,
+                      sub.standing if sub is not None else None, today, rule, prof.name,
+                      label)
+        result = _score_elsewhere(job) if release is not None else _score_row(job)
     if sub is not None:
         label += f", as {sub.name} may receive it"
     found = _row_match(result, label, path)
@@ -325,23 +326,39 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     return found
 
 
-def _score_row(table: pa.Table, cleaned: dict[str, Any], narrowed: pa.Table | None,
-               parquet: str | None, held: frozenset[str], standing: Any, today: date,
-               rule: EmbargoRule, profile: str, label: str) -> RowResult:
-    """Score one row against its candidates: ``narrowed``, or those of the release whose
-    records are ``parquet`` (indexed in this process). Runs in the server's process or in
-    the child (:func:`score_in_child_process`); every argument pickles."""
+@dataclass(frozen=True, slots=True)
+class _RowJob:
+    """One row to score, as it travels to the scoring child (every field pickles)."""
+
+    table: pa.Table  # the row as given
+    cleaned: dict[str, Any]  # the row normalised
+    narrowed: pa.Table | None  # its candidates; None: ask the index of ``parquet``
+    parquet: str | None  # the release's records
+    held: frozenset[str]
+    standing: Any  # the subscriber's Standing, or None for staff
+    today: date
+    rule: EmbargoRule
+    profile: str
+    label: str
+
+
+def _score_row(job: _RowJob) -> RowResult:
+    """Score one row against its candidates: ``job.narrowed``, or those of the release
+    whose records are ``job.parquet`` (indexed in this process). Runs in the server's
+    process or in the child (:func:`score_in_child_process`)."""
+    narrowed, row = job.narrowed, job.cleaned
     if narrowed is None:
-        assert parquet is not None
-        narrowed = _index_for(parquet).candidates(
-            ssn=cleaned["ssn"], dob=cleaned["dob"], first=cleaned["first_name"],
-            last=cleaned["last_name"]).cast(RECORD_ARROW_SCHEMA)
-    if standing is not None:
+        assert job.parquet is not None
+        narrowed = _index_for(job.parquet).candidates(
+            ssn=row["ssn"], dob=row["dob"], first=row["first_name"],
+            last=row["last_name"]).cast(RECORD_ARROW_SCHEMA)
+    if job.standing is not None:
         narrowed = narrowed.filter(pa.array(admitted(
-            narrowed, release_filter(standing, today, rule))))
+            narrowed, release_filter(job.standing, job.today, job.rule))))
     with _pooled_duckdb() as con:
-        run = match_rows(table, Reference(label, table=narrowed, held_now=held),
-                         model=_model(), profile=_profile(profile), engine="sql", con=con)
+        run = match_rows(job.table, Reference(job.label, table=narrowed, held_now=job.held),
+                         model=_model(), profile=_profile(job.profile), engine="sql",
+                         con=con)
     return run.rows[0]
 
 
@@ -373,18 +390,18 @@ def _child() -> ProcessPoolExecutor | None:
         return _CHILD
 
 
-def _score_elsewhere(job: tuple[Any, ...]) -> RowResult:
+def _score_elsewhere(job: _RowJob) -> RowResult:
     global _CHILD
     child = _child()
     if child is None:
-        return _score_row(*job)
+        return _score_row(job)
     try:
-        return child.submit(_score_row, *job).result()
+        return child.submit(_score_row, job).result()
     except BrokenProcessPool:  # the child died (killed, out of memory): a new one next time
         with _CHILD_LOCK:
             if _CHILD is child:
                 _CHILD = None
-        return _score_row(*job)
+        return _score_row(job)
 
 
 @functools.cache
