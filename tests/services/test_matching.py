@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from registered import ensure_source
@@ -80,9 +82,10 @@ def test_a_subscriber_is_matched_only_against_what_it_may_receive(store, tmp_pat
                                     "open": ("match", "323456789")}
 
 
-def test_one_row_scoring_in_a_child_process_decides_as_in_the_server(store, tmp_path) -> None:
-    """The server scores one-row matches in a child process (away from its event loop):
-    the same decisions, reasons and weights, subscriber cut included."""
+def test_one_row_scoring_against_a_release_decides_as_the_file_engine(store,
+                                                                      tmp_path) -> None:
+    """Scored one-row matches (the release's index, then ``match.one_row``) decide as
+    ``vitalstat match`` decides the same rows in a file, subscriber cut included."""
     from datetime import date
 
     from vitalstat.services import keys, matching
@@ -112,14 +115,20 @@ def test_one_row_scoring_in_a_child_process_decides_as_in_the_server(store, tmp_
                 for sub in (None, "open-co") for row in rows]
 
     here = run()
-    matching.score_in_child_process(store)
-    try:
-        child = run()
-        assert matching._CHILD is not None  # the scoring went to the child
-    finally:
-        matching.close_duckdb_pool()
-    assert matching._CHILD is None
-    assert child == here
+    for sub in (None, "open-co"):
+        path = tmp_path / f"rows-{sub}.csv"
+        with path.open("w", newline="") as fh:
+            out = csv.writer(fh)
+            out.writerow(["id", "ssn", "first_name", "last_name", "dob"])
+            out.writerows([n, r["ssn"] or "", r["first_name"], r["last_name"], r["dob"]]
+                          for n, r in enumerate(rows))
+        matching.run_match(store, path, tmp_path / f"out-{sub}.csv", actor="t",
+                           subscriber=sub)
+        with (tmp_path / f"out-{sub}.csv").open() as fh:
+            filed = [(r["decision"], r["dmf_ssn"], r["reasons"]) for r in csv.DictReader(fh)]
+        start = 0 if sub is None else len(rows)
+        assert [(m.decision, m.dmf_ssn, m.reasons) for m in here[start:start + len(rows)]
+                ] == filed
     assert {m.path for m in here} == {"scored"}
     assert [(m.decision, m.dmf_ssn) for m in here[:4]] == [
         ("review", "223456789"), ("match", "323456789"), ("match", "223456789"), ("none", "")]

@@ -230,11 +230,10 @@ def _prune_sql() -> str:
     for block in BLOCKS:
         rec = _nullable_hash([b for _, b in block.keys])
         row = _nullable_hash([a for a, _ in block.keys])
-        rows = "rest" + (f" WHERE {block.row_filter.replace('{}', '')}"
-                         if block.row_filter else "")
+        rows = "rest" + (f" WHERE {block.row_without} IS NULL" if block.row_without else "")
         cond = f"({rec}) IN (SELECT {row} FROM {rows})"
-        if block.record_filter:
-            cond = f"({block.record_filter.replace('{}', '')} AND {cond})"
+        if block.record_without:
+            cond = f"({block.record_without} IS NULL AND {cond})"
         where.append(cond)
     return (f"CREATE TABLE cand AS WITH k AS (SELECT {select} FROM ref_raw r "
             "LEFT JOIN first_keys fk ON fk.name = r.first_name "

@@ -3,11 +3,18 @@
 Both sides get the same columns (Splink compares ``col_l`` with ``col_r``). Per-row
 derivations are string slicing only; every identity rule already ran in
 ``match.normalise`` (subscriber rows) or at ingest (death records).
+
+:func:`features` derives the same columns in Python for one side of one pair (the
+one-row match, ``match.one_row``); a property test holds it to :func:`feature_select`.
 """
 
 from __future__ import annotations
 
-__all__ = ["FEATURE_COLUMNS", "feature_select", "key_exprs"]
+from typing import Any
+
+from vitalstat.match.normalise import first_name_facts, last_name_facts
+
+__all__ = ["FEATURE_COLUMNS", "feature_select", "features", "key_exprs"]
 
 FEATURE_COLUMNS: tuple[str, ...] = (
     "unique_id", "ssn", "ssn_head", "ssn_tail", "ssn_sorted", "first_name", "first_keys",
@@ -67,3 +74,38 @@ def feature_select(src: str, *, uid: str, ssn: str, first: str, middle: str, las
     return (f"SELECT\n  {select}\nFROM {src}\n"
             f"LEFT JOIN first_keys {fk} ON {fk}.name = {first}\n"
             f"LEFT JOIN last_keys {lk} ON {lk}.name = {last}")
+
+
+def features(uid: str, *, ssn: str | None, first: str | None, middle: str | None,
+             last: str | None, dob: str | None, sex: str | None) -> dict[str, Any]:
+    """:func:`feature_select` in Python, for one side: the same :data:`FEATURE_COLUMNS`,
+    NULL as None. Blank names must already be None (as ``NULLIF`` makes them in SQL)."""
+    keys, first_sdx = first_name_facts(first) if first is not None else (None, None)
+    compact, tokens, last_sdx = (last_name_facts(last) if last is not None
+                                 else (None, None, None))
+    out = {
+        "unique_id": uid,
+        "ssn": ssn,
+        "ssn_head": ssn[:4] if ssn is not None else None,
+        "ssn_tail": ssn[5:9] if ssn is not None else None,
+        "ssn_sorted": "".join(sorted(ssn)) if ssn is not None else None,
+        "first_name": first,
+        "first_keys": keys,
+        "first_sdx": first_sdx,
+        "middle_name": middle,
+        "last_name": last,
+        "last_compact": compact,
+        "last_tokens": tokens,
+        "last_sdx": last_sdx,
+        "dob": dob,
+        "dob_full": None, "dob_swapped": None, "dob_y": None, "dob_m": None, "dob_d": None,
+        "sex": sex,
+    }
+    if dob is not None:
+        month, day = dob[5:7], dob[8:10]
+        if month != "00" and day != "00":
+            out["dob_full"] = dob
+        if month != "00" and "01" <= day <= "12" and day != month:
+            out["dob_swapped"] = f"{dob[:5]}{day}-{month}"
+        out["dob_y"], out["dob_m"], out["dob_d"] = int(dob[:4]), int(month), int(day)
+    return out

@@ -38,7 +38,9 @@ __all__ = [
     "INPUT_COLUMNS",
     "LAST_KEYS_SCHEMA",
     "first_keys",
+    "first_name_facts",
     "first_name_keys",
+    "last_name_facts",
     "last_name_keys",
     "normalise_dob",
     "normalise_input",
@@ -203,24 +205,38 @@ def _text(value: object) -> str | None:
     return value.iso() if isinstance(value, PartialDate) else str(value)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def first_name_facts(name: str) -> tuple[list[str], str | None]:
+    """A first (or middle) name's nickname keys and Soundex (``FIRST_KEYS_SCHEMA``)."""
+    return list(first_keys(name)), _soundex(name)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def last_name_facts(name: str) -> tuple[str, list[str], str | None]:
+    """A surname with blanks dropped, its parts, its Soundex (``LAST_KEYS_SCHEMA``)."""
+    return name.replace(" ", ""), name.split(" "), _soundex(name)
+
+
 def first_name_keys(names: Iterable[str | None]) -> pa.Table:
     """One row per distinct first (or middle) name: its nickname keys and Soundex."""
     values = distinct(names)
+    facts = [first_name_facts(v) for v in values]
     return pa.Table.from_pydict({
         "name": values,
-        "keys": [list(first_keys(v)) for v in values],
-        "sdx": [_soundex(v) for v in values],
+        "keys": [f[0] for f in facts],
+        "sdx": [f[1] for f in facts],
     }, schema=FIRST_KEYS_SCHEMA)
 
 
 def last_name_keys(names: Iterable[str | None]) -> pa.Table:
     """One row per distinct surname: blanks dropped, its parts, Soundex."""
     values = distinct(names)
+    facts = [last_name_facts(v) for v in values]
     return pa.Table.from_pydict({
         "name": values,
-        "compact": [v.replace(" ", "") for v in values],
-        "tokens": [v.split(" ") for v in values],
-        "sdx": [_soundex(v) for v in values],
+        "compact": [f[0] for f in facts],
+        "tokens": [f[1] for f in facts],
+        "sdx": [f[2] for f in facts],
     }, schema=LAST_KEYS_SCHEMA)
 
 

@@ -7,17 +7,10 @@ written when the output is complete.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import functools
 import json
-import multiprocessing
-import queue
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -54,6 +47,7 @@ from vitalstat.match.engine import RowResult, narrow_reference, probability, rea
 from vitalstat.match.files import check_columns, file_format
 from vitalstat.match.model import Model
 from vitalstat.match.normalise import normalise_input
+from vitalstat.match.one_row import decide_row
 from vitalstat.match.reference_index import ReferenceIndex
 from vitalstat.services.record_filter import admitted
 from vitalstat.services.releases import Release, get_release, latest_release
@@ -68,12 +62,10 @@ __all__ = [
     "Explanation",
     "MatchSummary",
     "RowMatch",
-    "close_duckdb_pool",
     "explain_row",
     "match_one",
     "reference_for",
     "run_match",
-    "score_in_child_process",
     "train_on_registry",
     "warm_reference",
 ]
@@ -274,13 +266,12 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     registry's record for the row's SSN, read by primary key. It is taken only when that
     record is published now, unchanged since the reference release was built (so the
     release holds it as it is) and one the subscriber may receive; the decision is then
-    the one the engine gives a pre-pass row. Every other row is scored by the engine
-    against the records any blocking rule could pair with it (``narrow_reference``,
-    answered from the release kept in memory by a ``ReferenceIndex``), with the model
-    scored in plain SQL (the ``sql`` engine: Splink's decisions without its per-call
-    setup). The server calls :func:`warm_reference` at start, and
-    :func:`score_in_child_process`: the scoring is CPU work in Python and DuckDB, and in
-    the server's own process it held the GIL against the event loop's lookups.
+    the one the engine gives a pre-pass row. Every other row is scored against the
+    records any blocking rule could pair with it (``narrow_reference``, answered from the
+    release kept in memory by a ``ReferenceIndex``), in Python (``match.one_row``: the
+    engine's levels, weights and rules, held to it by a property test), in a millisecond
+    or two instead of a DuckDB run's ~30 ms. The server calls :func:`warm_reference` at
+    start so the first match need not index the release.
     """
     prof = _profile(profile)
     today = today or date.today()
@@ -308,12 +299,17 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
         path = "scored"
         with store.transaction(write=False) as tx:
             held = frozenset(tx.unpublished_ssns())
-            narrowed = None if release is not None else _unreleased_candidates(tx, cleaned)
-        job = _RowJob(table, cleaned, narrowed,
-                      str(release.records_parquet) if release else None, held,
-                      sub.standing if sub is not None else None, today, rule, prof.name,
-                      label)
-        result = _score_elsewhere(job) if release is not None else _score_row(job)
+            if release is not None:
+                candidates = _index_for(str(release.records_parquet)).candidates(
+                    ssn=cleaned["ssn"], dob=cleaned["dob"], first=cleaned["first_name"],
+                    last=cleaned["last_name"])
+            else:
+                candidates = _unreleased_candidates(tx, cleaned)
+        if sub is not None:
+            candidates = candidates.filter(pa.array(admitted(
+                candidates, release_filter(sub.standing, today, rule))))
+        result = decide_row(cleaned, problems[0], candidates, held_now=held, model=model,
+                            profile=prof)
     if sub is not None:
         label += f", as {sub.name} may receive it"
     found = _row_match(result, label, path)
@@ -326,125 +322,9 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _RowJob:
-    """One row to score, as it travels to the scoring child (every field pickles)."""
-
-    table: pa.Table  # the row as given
-    cleaned: dict[str, Any]  # the row normalised
-    narrowed: pa.Table | None  # its candidates; None: ask the index of ``parquet``
-    parquet: str | None  # the release's records
-    held: frozenset[str]
-    standing: Any  # the subscriber's Standing, or None for staff
-    today: date
-    rule: EmbargoRule
-    profile: str
-    label: str
-
-
-def _score_row(job: _RowJob) -> RowResult:
-    """Score one row against its candidates: ``job.narrowed``, or those of the release
-    whose records are ``job.parquet`` (indexed in this process). Runs in the server's
-    process or in the child (:func:`score_in_child_process`)."""
-    narrowed, row = job.narrowed, job.cleaned
-    if narrowed is None:
-        assert job.parquet is not None
-        narrowed = _index_for(job.parquet).candidates(
-            ssn=row["ssn"], dob=row["dob"], first=row["first_name"],
-            last=row["last_name"]).cast(RECORD_ARROW_SCHEMA)
-    if job.standing is not None:
-        narrowed = narrowed.filter(pa.array(admitted(
-            narrowed, release_filter(job.standing, job.today, job.rule))))
-    with _pooled_duckdb() as con:
-        run = match_rows(job.table, Reference(job.label, table=narrowed, held_now=job.held),
-                         model=_model(), profile=_profile(job.profile), engine="sql",
-                         con=con)
-    return run.rows[0]
-
-
-_CHILD: ProcessPoolExecutor | None = None
-_CHILD_WANTED = False
-_CHILD_LOCK = threading.Lock()
-
-
-def score_in_child_process(store: Store | None = None) -> None:
-    """From now on, score one-row matches against a release in one child process (made
-    on first use; it indexes the release itself). With ``store``, make it now and have it
-    index the latest release, so the first match need not wait."""
-    global _CHILD_WANTED
-    _CHILD_WANTED = True
-    release = latest_release(store) if store is not None else None
-    if release is not None:
-        child = _child()
-        if child is not None:
-            child.submit(_index_for, str(release.records_parquet))
-
-
-def _child() -> ProcessPoolExecutor | None:
-    global _CHILD
-    with _CHILD_LOCK:
-        if _CHILD is None and _CHILD_WANTED:
-            # spawn, not fork: the server's threads and connections stay behind
-            _CHILD = ProcessPoolExecutor(max_workers=1,
-                                         mp_context=multiprocessing.get_context("spawn"))
-        return _CHILD
-
-
-def _score_elsewhere(job: _RowJob) -> RowResult:
-    global _CHILD
-    child = _child()
-    if child is None:
-        return _score_row(job)
-    try:
-        return child.submit(_score_row, job).result()
-    except BrokenProcessPool:  # the child died (killed, out of memory): a new one next time
-        with _CHILD_LOCK:
-            if _CHILD is child:
-                _CHILD = None
-        return _score_row(job)
-
-
 @functools.cache
 def _model() -> Model:
     return load_model()
-
-
-_IDLE: queue.SimpleQueue[Any] = queue.SimpleQueue()  # DuckDB connections, reused
-
-
-@contextlib.contextmanager
-def _pooled_duckdb() -> Iterator[Any]:
-    """A DuckDB connection for one one-row match (its run rolls back; then reused)."""
-    try:
-        con = _IDLE.get_nowait()
-    except queue.Empty:
-        from vitalstat.match.engine import connect
-
-        con = connect(threads=1)
-        # a one-row match's tables hold one row and its few hundred candidates: planning
-        # them without DuckDB's optimizer gives the same answers a quarter faster
-        # (32.7 against 44.9 ms a scored row, 1M-record release)
-        con.execute("PRAGMA disable_optimizer")
-    try:
-        yield con
-    finally:
-        _IDLE.put(con)
-
-
-@atexit.register
-def close_duckdb_pool() -> None:
-    """Close the pooled connections and the scoring child (the server does it at
-    shutdown)."""
-    global _CHILD, _CHILD_WANTED
-    with _CHILD_LOCK:
-        child, _CHILD, _CHILD_WANTED = _CHILD, None, False
-    if child is not None:
-        child.shutdown(wait=True, cancel_futures=True)
-    while True:
-        try:
-            _IDLE.get_nowait().close()
-        except queue.Empty:
-            return
 
 
 _INDEX: dict[str, ReferenceIndex] = {}

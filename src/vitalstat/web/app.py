@@ -18,8 +18,6 @@ from vitalstat.domain.integrity import IntegrityRules
 from vitalstat.domain.policy import DEFAULT_EMBARGO, EmbargoRule
 from vitalstat.services.match_jobs import requeue_interrupted_jobs, run_job, unfinished_jobs
 from vitalstat.services.matching import (
-    close_duckdb_pool,
-    score_in_child_process,
     warm_reference,
 )
 from vitalstat.services.tokens import TokenVerifier
@@ -50,9 +48,6 @@ class ServerConfig:
     #: requeue jobs a stopped server left running, at start: only where this process is
     #: the only server (``vitalstat serve`` does it before starting several workers)
     requeue_at_start: bool = True
-    #: score one-row matches in a child process (services.matching), away from the
-    #: event loop's GIL; False scores them in a thread of the server's own process
-    score_in_child: bool = True
 
     @classmethod
     def from_env(cls) -> ServerConfig:
@@ -108,12 +103,10 @@ def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
         for job_id in unfinished_jobs(store):  # each runs once: run_job claims it
             runner.submit(job_id)
         # index the latest release for one-row matches, without delaying the start
-        warm = score_in_child_process if config.score_in_child else warm_reference
-        threading.Thread(target=warm, args=(store,), name="warm-reference",
+        threading.Thread(target=warm_reference, args=(store,), name="warm-reference",
                          daemon=True).start()
         yield
         runner.shutdown()
-        close_duckdb_pool()
 
     app = FastAPI(
         title="Vitalstat API",
