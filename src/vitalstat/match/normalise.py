@@ -145,9 +145,14 @@ def _clean_names(column: pa.Array, *, surname: bool) -> pa.Array:
     return _map_distinct(column, clean, pa.string())
 
 
+#: Arrow scalars, not Python values, in compute calls: converting a Python value tries
+#: to import ``dateutil`` each time, a failed import of ~150 us where it is not installed
+_EMPTY, _NULL = pa.scalar("", pa.string()), pa.scalar(None, pa.string())
+
+
 def _blank_to_null(column: pa.Array) -> pa.Array:
     column = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+    return pc.if_else(pc.equal(column, _EMPTY), _NULL, column)
 
 
 def _string_column(table: pa.Table, name: str) -> pa.Array:

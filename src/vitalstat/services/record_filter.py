@@ -19,12 +19,14 @@ __all__ = ["FILTER_COLUMNS", "admitted"]
 FILTER_COLUMNS: tuple[str, ...] = ("status", "restricted", "date_of_death")
 
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+#: Arrow scalars in compute calls (a Python value costs a failed import of dateutil)
+_NO_DATE, _PUBLISHED = pa.scalar("0000-00-00", pa.string()), pa.scalar("published", pa.string())
 
 
 def _latest_death_keys(dod: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """``YYYY-MM-DD`` (``00`` unknown; null = unknown) as YYYYMMDD of the latest possible
     day; -1 where unknown. Works on the text's bytes (every value is 10 ASCII bytes)."""
-    text = pc.fill_null(dod, "0000-00-00")
+    text = pc.fill_null(dod, _NO_DATE)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     n = len(text)
@@ -56,7 +58,7 @@ def admitted(table: pa.Table | pa.RecordBatch, rule: RecordFilter) -> np.ndarray
     n = table.num_rows
     if rule.nothing or n == 0:
         return np.zeros(n, bool)
-    mask = pc.equal(table.column("status"), "published").to_numpy(zero_copy_only=False)
+    mask = pc.equal(table.column("status"), _PUBLISHED).to_numpy(zero_copy_only=False)
     if not rule.allow_restricted:
         mask &= ~table.column("restricted").to_numpy(zero_copy_only=False).astype(bool)
     if rule.died_on_or_before is not None:
