@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from jellyfish import levenshtein_distance
@@ -261,6 +262,19 @@ class Block:
         """:meth:`splink_sql` in Python: whether this block pairs ``row`` and ``record``."""
         key = self.row_key(row)
         return key is not None and self.record_key(record) == key
+
+    def pairs_with(self, row: Features) -> Callable[[Features], bool] | None:
+        """:meth:`pairs` for one row against many records, the row's side worked out once
+        (None: the block pairs the row with nothing)."""
+        key = self.row_key(row)
+        if key is None:
+            return None
+        take = itemgetter(*(b for _, b in self.keys))
+        want = key if len(self.keys) > 1 else key[0]  # itemgetter of one gives the value
+        without = self.record_without
+        if without:
+            return lambda record: take(record) == want and record[without] is None
+        return lambda record: take(record) == want
 
 
 def _same(*cols: str) -> tuple[tuple[str, str], ...]:

@@ -106,11 +106,11 @@ def _scored(row: Mapping[str, Any], recs: list[dict[str, Any]], model: Model,
     weights = {c.name: {lv.key: model.weight(c.name, lv.key) for lv in c.levels}
                for c in COMPARISONS}
     # the blocks that can pair this row at all, with the row's side of each worked out
-    live = [(block, key) for block in BLOCKS if (key := block.row_key(mine)) is not None]
+    live = [test for block in BLOCKS if (test := block.pairs_with(mine)) is not None]
     found = []
     for rec in recs:
         theirs = _record_features(rec)
-        if not any(block.record_key(theirs) == key for block, key in live):
+        if not any(pairs(theirs) for pairs in live):
             continue
         levels = {c.name: c.level_of(mine, theirs) for c in COMPARISONS}
         weight = model.prior_weight
