@@ -45,7 +45,8 @@ __all__ = ["Engine", "MatchRun", "Reference", "RowResult", "match_rows", "narrow
 
 #: ``duckdb`` and ``spark`` score with Splink; ``sql`` scores the same model in plain
 #: DuckDB SQL (the same levels, blocking rules, weights and floor), without Splink's
-#: per-call setup (~0.2 s): for one row or a handful, as the API's one-row match does.
+#: per-call setup (~0.2 s): for a handful of rows. The tests hold it to Splink, and the
+#: API's one-row scorer (``match.one_row``, Python) to it.
 Engine = Literal["duckdb", "spark", "sql"]
 #: Pairs scoring below this weight are dropped by Splink straight away.
 SCORE_FLOOR = -12.0
