@@ -302,3 +302,18 @@ def test_cases_dir_holds_evidence_by_hash(world: World) -> None:
 
     digest = hashlib.sha256(b"a synthetic note").hexdigest()
     assert (Path(world.config.cases_dir) / "evidence" / digest).is_file()
+
+
+def test_the_server_runs_its_sync_routes_on_its_own_few_threads(sqlite_world: World) -> None:
+    """The routes outside the event loop share ``ServerConfig.threads`` threads (not
+    Starlette's 40, which fight the event loop for the GIL under load)."""
+    from anyio import to_thread
+
+    portal = sqlite_world.client.portal
+    assert portal is not None
+    tokens = portal.call(lambda: _tokens(to_thread))
+    assert tokens == sqlite_world.config.threads == 8
+
+
+async def _tokens(to_thread) -> float:  # type: ignore[no-untyped-def]
+    return to_thread.current_default_thread_limiter().total_tokens

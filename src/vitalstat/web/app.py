@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 from vitalstat.config import Settings, cases_dir, embargo_rule, jobs_dir, keys_dir, releases_dir
@@ -48,6 +49,10 @@ class ServerConfig:
     #: requeue jobs a stopped server left running, at start: only where this process is
     #: the only server (``vitalstat serve`` does it before starting several workers)
     requeue_at_start: bool = True
+    #: threads for the routes that run outside the event loop (ingests, matches, pages):
+    #: few, because every thread wants the one GIL the event loop's lookups need; with
+    #: Starlette's 40, a mixed load spent a fifth more CPU a request (bench/README.md)
+    threads: int = 8
 
     @classmethod
     def from_env(cls) -> ServerConfig:
@@ -98,6 +103,7 @@ def create_app(store: Store, config: ServerConfig | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = config.threads
         if config.requeue_at_start:
             requeue_interrupted_jobs(store)
         for job_id in unfinished_jobs(store):  # each runs once: run_job claims it
