@@ -97,6 +97,9 @@ batches = Table(
     Column("reports_duplicate", Integer, nullable=False),
     Column("lines_quarantined", Integer, nullable=False),
     UniqueConstraint("source_pk", "file_sha256"),
+    # a source's batches of the last day (its surge ceiling), without reading all its
+    # batches ever: an API client sends one batch a request (migration 0009)
+    Index("ix_batches_source_received", "source_pk", "received_at"),
 )
 
 def _death_columns() -> list[Column[object]]:
