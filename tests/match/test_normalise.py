@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import pyarrow as pa
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vitalstat.domain.identity import PartialDate, normalize_ssn
 from vitalstat.errors import InvalidDate, InvalidSSN
-from vitalstat.match.normalise import first_keys, normalise_dob, normalise_input, normalise_ssn
+from vitalstat.match.normalise import (
+    INPUT_COLUMNS,
+    first_keys,
+    normalise_dob,
+    normalise_input,
+    normalise_row,
+    normalise_ssn,
+)
 
 
 @given(st.text(alphabet="0123456789- A", max_size=12))
@@ -50,3 +57,19 @@ def test_bad_values_become_missing_with_the_reason() -> None:
     assert problems[0] == ["SSN not usable (must be 9 digits)",
                            "date of birth not usable (day 30 does not exist in 1961-02)"]
     assert problems[1] == problems[2] == []
+
+
+_cell = st.one_of(st.none(), st.text(max_size=12),
+                  st.sampled_from([" 123-45-6789 ", "12345678X", "1961-02-30", "1950-04",
+                                   "O'Brien Jr", "José", "\u3000f\u2028", "mary-ann"]))
+
+
+@given(st.fixed_dictionaries({c: _cell for c in INPUT_COLUMNS[1:]}))
+@settings(max_examples=300, deadline=None)
+def test_one_row_is_cleaned_as_in_a_file(values) -> None:
+    """``normalise_row`` (the API's one row) gives what ``normalise_input`` gives the
+    same values as a one-row file: values and problems, in order."""
+    table = pa.table({"id": ["1"], **{k: ["" if v is None else v] for k, v in values.items()}})
+    clean, problems = normalise_input(table)
+    want = {k: v[0] for k, v in clean.to_pydict().items()}
+    assert normalise_row(values) == (want, problems[0])

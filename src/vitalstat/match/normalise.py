@@ -22,7 +22,8 @@ reason is kept for the row's ``reasons``: one bad cell never fails the file.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import jellyfish
 import pyarrow as pa
@@ -44,6 +45,7 @@ __all__ = [
     "last_name_keys",
     "normalise_dob",
     "normalise_input",
+    "normalise_row",
     "normalise_ssn",
 ]
 
@@ -135,14 +137,30 @@ def _map_distinct(column: pa.Array, fn: Callable[[str], object], out_type: pa.Da
     return mapped.take(encoded.indices)
 
 
-def _clean_names(column: pa.Array, *, surname: bool) -> pa.Array:
-    def clean(raw: str) -> str | None:
-        text = normalize_name(raw)
-        if surname:
-            text = split_suffix(text)[0]
-        return text or None
+def _given_name(raw: str) -> str | None:
+    return normalize_name(raw) or None
 
-    return _map_distinct(column, clean, pa.string())
+
+def _surname(raw: str) -> str | None:
+    return split_suffix(normalize_name(raw))[0] or None
+
+
+def _sex(raw: str) -> str | None:
+    return raw[:1].upper() if raw[:1].upper() in ("M", "F") else None
+
+
+def _state(raw: str) -> str:
+    return raw.upper()[:2]
+
+
+#: How each cleaned column comes from the raw one (non-blank values only): the value
+#: checks give (value, problem), the others the value. One table for the whole-file
+#: path (:func:`normalise_input`) and the one-row one (:func:`normalise_row`).
+_CHECKED: dict[str, Callable[[str], tuple[object, str | None]]] = {
+    "ssn": normalise_ssn, "dob": normalise_dob}
+_MAPPED: dict[str, Callable[[str], str | None]] = {
+    "first_name": _given_name, "middle_name": _given_name, "last_name": _surname,
+    "sex": _sex, "state": _state}
 
 
 #: Arrow scalars, not Python values, in compute calls: converting a Python value tries
@@ -188,20 +206,35 @@ def normalise_input(table: pa.Table) -> tuple[pa.Table, list[list[str]]]:
                 problems[i].append(bad[codes[i].as_py()])
         return pa.array(values, pa.string()).take(encoded.indices)
 
-    columns = {
-        "unique_id": pa.array(range(n), pa.int64()),
-        "ssn": checked("ssn", normalise_ssn),
-        "first_name": _clean_names(_string_column(table, "first_name"), surname=False),
-        "middle_name": _clean_names(_string_column(table, "middle_name"), surname=False),
-        "last_name": _clean_names(_string_column(table, "last_name"), surname=True),
-        "dob": checked("dob", normalise_dob),
-        "sex": _map_distinct(_string_column(table, "sex"),
-                             lambda s: s[:1].upper() if s[:1].upper() in ("M", "F") else None,
-                             pa.string()),
-        "state": _map_distinct(_string_column(table, "state"), lambda s: s.upper()[:2],
-                               pa.string()),
-    }
+    columns: dict[str, pa.Array] = {"unique_id": pa.array(range(n), pa.int64())}
+    for name in CLEAN_SCHEMA.names[1:]:
+        if name in _CHECKED:
+            columns[name] = checked(name, _CHECKED[name])
+        else:
+            columns[name] = _map_distinct(_string_column(table, name), _MAPPED[name],
+                                          pa.string())
     return pa.Table.from_pydict(columns, schema=CLEAN_SCHEMA), problems
+
+
+def normalise_row(values: Mapping[str, object]) -> tuple[dict[str, Any], list[str]]:
+    """:func:`normalise_input` for one row given as a mapping (one request to the API),
+    without building Arrow arrays: the cleaned values (``CLEAN_SCHEMA``, ``unique_id``
+    0) and the problems found, in the same order. A property test holds the two equal."""
+    clean: dict[str, Any] = {"unique_id": 0}
+    problems: list[str] = []
+    for name in CLEAN_SCHEMA.names[1:]:
+        raw = values.get(name)
+        text = str(raw).strip() if raw is not None else ""  # as utf8_trim_whitespace
+        if not text:
+            clean[name] = None
+        elif name in _CHECKED:
+            value, problem = _CHECKED[name](text)
+            clean[name] = _text(value)
+            if problem:
+                problems.append(problem)
+        else:
+            clean[name] = _MAPPED[name](text)
+    return clean, problems
 
 
 def _text(value: object) -> str | None:

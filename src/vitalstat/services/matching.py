@@ -46,7 +46,7 @@ from vitalstat.match.decide import Candidate, Decision, decide
 from vitalstat.match.engine import RowResult, narrow_reference, probability, reasons
 from vitalstat.match.files import check_columns, file_format
 from vitalstat.match.model import Model
-from vitalstat.match.normalise import normalise_input
+from vitalstat.match.normalise import normalise_row
 from vitalstat.match.one_row import decide_row
 from vitalstat.match.reference_index import ReferenceIndex
 from vitalstat.services.record_filter import admitted
@@ -275,13 +275,9 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     """
     prof = _profile(profile)
     today = today or date.today()
-    values = {k: ("" if v is None else str(v)) for k, v in row.items() if k != "id"}
-    table = pa.table({"id": ["1"], **{k: [v] for k, v in values.items()}},
-                     schema=pa.schema([(n, pa.string()) for n in ["id", *values]]))
-    check_columns("request", list(table.column_names))
+    check_columns("request", ["id", *(k for k in row if k != "id")])
     model = _model()
-    clean, problems = normalise_input(table)
-    cleaned = {k: v[0] for k, v in clean.to_pydict().items()}
+    cleaned, problems = normalise_row({k: v for k, v in row.items() if k != "id"})
     with store.transaction(write=False) as tx:  # one read for everything the fast path needs
         release_row = tx.latest_release_row()
         sub_row = tx.subscriber_row(subscriber) if subscriber is not None else None
@@ -292,7 +288,7 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     sub = Subscriber.from_row(sub_row) if sub_row is not None else None
     release = Release.from_row(release_row) if release_row is not None else None
     label = f"release {release.id}" if release else "current published records"
-    result = _prepass_one(cleaned, problems[0], rec, updated, release, sub, model, prof,
+    result = _prepass_one(cleaned, problems, rec, updated, release, sub, model, prof,
                           today, rule)
     path = "pre-pass"
     if result is None:
@@ -308,7 +304,7 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
         if sub is not None:
             candidates = candidates.filter(pa.array(admitted(
                 candidates, release_filter(sub.standing, today, rule))))
-        result = decide_row(cleaned, problems[0], candidates, held_now=held, model=model,
+        result = decide_row(cleaned, problems, candidates, held_now=held, model=model,
                             profile=prof)
     if sub is not None:
         label += f", as {sub.name} may receive it"
