@@ -413,9 +413,10 @@ def narrow_reference(source: Path | pa.Table, *, ssn: str | None, dob: str | Non
     (``comparisons.BLOCKS``) could pair with one cleaned row: a superset, so scoring the
     row against it decides as scoring it against all of ``source`` does.
 
-    Per block: the SSN; a record's full date of birth equal to the row's full or swapped
-    one (blocks 2-6); either SSN half (3, 4, 7, 8); for records without a full date of
-    birth, the same birth year and month (9) or the same first name and surname (10).
+    Per block: the SSN (1); a record's full date of birth equal to the row's full or
+    swapped one (2-6); for records without a full date of birth, either SSN half (7, 8),
+    the same birth year and month (9) or the same first name and surname (10). (Blocks 3
+    and 4 pair an SSN half only with the same full date of birth, found by the date.)
     """
     full = dob if dob and dob[5:7] != "00" and dob[8:10] != "00" else None
     swapped = (f"{full[:5]}{full[8:10]}-{full[5:7]}" if full and "01" <= full[8:10] <= "12"
@@ -429,10 +430,10 @@ def narrow_reference(source: Path | pa.Table, *, ssn: str | None, dob: str | Non
             con.register("ref_raw", source)
         return con.sql(
             "SELECT * FROM ref_raw WHERE ssn = $ssn OR date_of_birth IN ($full, $swapped)"
-            " OR substr(ssn, 1, 4) = $head OR substr(ssn, 6, 4) = $tail"
             " OR ((date_of_birth IS NULL OR substr(date_of_birth, 6, 2) = '00'"
             "      OR substr(date_of_birth, 9, 2) = '00')"
-            "     AND (substr(date_of_birth, 1, 7) = $year_month"
+            "     AND (substr(ssn, 1, 4) = $head OR substr(ssn, 6, 4) = $tail"
+            "          OR substr(date_of_birth, 1, 7) = $year_month"
             "          OR (first_name = $first AND last_name = $last)))",
             params={"ssn": ssn, "head": ssn[:4] if ssn else None,
                     "tail": ssn[5:] if ssn else None, "full": full, "swapped": swapped,

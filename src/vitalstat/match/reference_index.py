@@ -54,12 +54,13 @@ class ReferenceIndex:
         ssn = _strings(table, "ssn", 9)
         dob = _strings(table, "date_of_birth", 10)
         self._ssn = _Key(ssn, rows)
-        self._head = _Key(ssn.astype("<U4"), rows)
-        self._tail = _Key(_chars(ssn, 5, 9), rows)
         self._dob = _Key(dob, rows)
         month, day = _chars(dob, 5, 7), _chars(dob, 8, 10)
         partial = (dob == "") | (month == "00") | (day == "00")
         some = rows[partial]
+        # SSN halves pair only records without a full date of birth (the others by date)
+        self._head = _Key(ssn[partial].astype("<U4"), some)
+        self._tail = _Key(_chars(ssn[partial], 5, 9), some)
         self._year_month = _Key(dob[partial].astype("<U7"), some)
         first = _strings(table, "first_name", 64)[partial]
         last = _strings(table, "last_name", 64)[partial]
