@@ -46,6 +46,7 @@ _RECORD_FIELDS = [c.name for c in records.columns]
 _RECORD_BY_SSN = select(records).where(records.c.ssn == bindparam("ssn"))
 _RECORD_UPDATED_AT = select(records.c.updated_at).where(records.c.ssn == bindparam("ssn"))
 _EVENT_INSERT = insert(events).returning(events.c.id)
+_UNPUBLISHED_SSNS = select(records.c.ssn).where(records.c.status != RecordStatus.PUBLISHED.value)
 #: Text columns that are often empty for a whole file (never the identifying ones).
 _BLANKABLE = frozenset({"suffix", "middle_name", "state", "zip_residence", "zip_payment", "sex",
                         "reporter_name", "reporter_relationship", "reporter_contact",
@@ -396,8 +397,7 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
 
         Served by the partial index on ``status``: the work queues are short.
         """
-        query = select(records.c.ssn).where(records.c.status != RecordStatus.PUBLISHED.value)
-        return set(self.conn.execute(query).scalars())
+        return set(self.conn.execute(_UNPUBLISHED_SSNS).scalars())
 
     def sample_record_ssn(self) -> str | None:
         """The SSN with the most supporting reports (lowest SSN among equals)."""
