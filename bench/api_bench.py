@@ -5,7 +5,7 @@ See bench/README.md.
 
 Each registry is built by the project's own paths (``synth`` DMF full file, ``ingest``,
 a signed release as the matching reference, a certified subscriber, API tokens), then
-served by ``uvicorn vitalstat.web.serve:app`` (one worker) in a child process.
+served by ``uvicorn vitalstat.web.serve:app`` (``--workers``) in a child process.
 """
 
 from __future__ import annotations
@@ -156,20 +156,52 @@ def samples(dmf: Path, n: int, seed: int) -> dict[str, list]:
     return {"lookup_ssns": lookup, "match_rows": rows, "reports": reports}
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and its children (the workers)."""
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / _TICK
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        todo += [int(c) for c in children]
+    return total
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores spent busy since boot (everything: servers, PostgreSQL,
+    locust)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values[:8]) - idle) / _TICK
+
+
 def locust(host: str, mode: str, plan: Path, out: Path, users: int, seconds: int,
-           rate: float = 0.0) -> dict:
+           rate: float = 0.0, server: int | None = None) -> dict:
     """One headless run: flat out (``rate`` 0), or paced at ``rate`` requests a second
-    per user (an offered load below saturation, where latency means service time)."""
+    per user (an offered load below saturation, where latency means service time).
+    With ``server`` (its pid), also its CPU time a request, and the whole machine's."""
     assert host.startswith("http://127.0.0.1:")
     prefix = out / (mode + ("-paced" if rate else ""))
     env = {**os.environ, "BENCH_PLAN": str(plan), "BENCH_MODE": mode, "BENCH_RATE": str(rate)}
     load_before = os.getloadavg()
+    cpu_before = tree_cpu(server) if server else 0.0
+    busy_before = machine_busy()
     subprocess.run([str(Path(sys.executable).parent / "locust"), "-f",
                     str(HERE / "api_locust.py"), "--headless", "-u", str(users), "-r",
                     str(users), "-t", f"{seconds}s", "--host", host, "--csv", str(prefix),
                     "--only-summary", "--stop-timeout", "10", "--exit-code-on-error", "0"],
                    env=env, check=True, capture_output=True, text=True)
     load_after = os.getloadavg()
+    cpu = tree_cpu(server) - cpu_before if server else None
+    busy = machine_busy() - busy_before
     stats = {}
     with open(f"{prefix}_stats.csv") as fh:
         for row in csv.DictReader(fh):
@@ -178,7 +210,10 @@ def locust(host: str, mode: str, plan: Path, out: Path, users: int, seconds: int
                 "rps": round(float(row["Requests/s"]), 1),
                 "p50_ms": float(row["50%"]), "p99_ms": float(row["99%"]),
                 "max_ms": round(float(row["Max Response Time"]), 1)}
-    return {"stats": stats, "loadavg_before": load_before, "loadavg_after": load_after}
+    n = max(stats.get("Aggregated", {}).get("requests", 0), 1)
+    return {"stats": stats, "loadavg_before": load_before, "loadavg_after": load_after,
+            "server_cpu_us_per_request": round(cpu / n * 1e6) if cpu is not None else None,
+            "machine_busy_us_per_request": round(busy / n * 1e6)}
 
 
 def serve(app: str, port: int, env: dict[str, str], log: Path, workers: int,
@@ -190,14 +225,16 @@ def serve(app: str, port: int, env: dict[str, str], log: Path, workers: int,
         env={**os.environ, **env}, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
-def runs(host: str, mode: str, plan: Path, out: Path, args: argparse.Namespace) -> dict:
+def runs(host: str, mode: str, plan: Path, out: Path, args: argparse.Namespace,
+         server: int) -> dict:
     """The flat-out run (throughput) and the paced run (latency at a fixed offered load)."""
     print(f"  locust: {args.users} users flat out, {args.seconds} s", flush=True)
-    result = locust(host, mode, plan, out, args.users, args.seconds)
+    result = locust(host, mode, plan, out, args.users, args.seconds, server=server)
     rate = args.paced_rps / args.users
     print(f"  locust: {args.users} users paced to {args.paced_rps:g} req/s, "
           f"{args.seconds} s", flush=True)
-    result["paced"] = locust(host, mode, plan, out, args.users, args.seconds, rate=rate)
+    result["paced"] = locust(host, mode, plan, out, args.users, args.seconds, rate=rate,
+                             server=server)
     return result
 
 
@@ -233,7 +270,7 @@ def backend(name: str, url: str, dmf: Path, work: Path, args: argparse.Namespace
         wait_up(f"http://127.0.0.1:{port}/health")
         time.sleep(5)  # every worker indexes the release for one-row matches first
         print(f"[{name}] {args.workers} worker(s)", flush=True)
-        result = runs(f"http://127.0.0.1:{port}", "mix", plan, work, args)
+        result = runs(f"http://127.0.0.1:{port}", "mix", plan, work, args, proc.pid)
     finally:
         stop(proc)
     return {"records": built["records"], "built_by": built.get("built_by", "ingest"),
@@ -248,7 +285,8 @@ def floor(work: Path, args: argparse.Namespace) -> dict:
     try:
         wait_up(f"http://127.0.0.1:{port}/floor")
         print(f"[floor] {args.workers} worker(s)", flush=True)
-        return runs(f"http://127.0.0.1:{port}", "floor", work / "none.json", work, args)
+        return runs(f"http://127.0.0.1:{port}", "floor", work / "none.json", work, args,
+                    proc.pid)
     finally:
         stop(proc)
 
@@ -257,7 +295,9 @@ def _line(label: str, r: dict, floor_rps: float | None) -> None:
     agg = r["stats"]["Aggregated"]
     share = f" ({agg['rps'] / floor_rps:.0%} of floor)" if floor_rps else ""
     print(f"{label:>17}: {agg['rps']:8.1f} req/s{share}, p50 {agg['p50_ms']:.0f} ms, "
-          f"p99 {agg['p99_ms']:.0f} ms, {agg['failures']} errors; "
+          f"p99 {agg['p99_ms']:.0f} ms, {agg['failures']} errors; server CPU "
+          f"{r.get('server_cpu_us_per_request')} us/req, machine "
+          f"{r.get('machine_busy_us_per_request')} us/req; "
           + "; ".join(f"{k} {v['requests']} req p50 {v['p50_ms']:.0f} ms p99 "
                       f"{v['p99_ms']:.0f} ms" for k, v in r["stats"].items()
                       if k != "Aggregated"), flush=True)
