@@ -65,3 +65,17 @@ def test_standing_and_revocation_apply_to_the_next_lookup(world: World) -> None:
     assert gone.status_code == 401 and gone.headers["www-authenticate"] == "Bearer"
     assert gone.json()["error"]["code"] == "unauthenticated"
     assert status("subscriber", OLD) == 200  # another token of the same kind still works
+
+
+def test_the_openapi_names_one_bearer_scheme_on_every_guarded_operation(
+        sqlite_world: World) -> None:
+    """The guard is the bearer scheme itself (one dependency): the OpenAPI still shows
+    the one ``HTTPBearer`` scheme, on exactly the operations that need a token."""
+    spec = sqlite_world.app.openapi()
+    assert spec["components"]["securitySchemes"] == {"HTTPBearer": {
+        "type": "http", "description": "an API token: vs_<id>_<secret>", "scheme": "bearer"}}
+    ops = [op for item in spec["paths"].values() for op in item.values()]
+    assert len(ops) > 50
+    for op in ops:
+        public = op["x-permission"] == "public"
+        assert op.get("security") == (None if public else [{"HTTPBearer": []}]), op
