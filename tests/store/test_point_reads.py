@@ -169,3 +169,23 @@ def test_reads_from_many_threads_at_once(store: Store) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert all(pool.map(read, range(400)))
     assert len(store.reads._idle) <= 8  # connections are reused, not piled up
+
+
+def test_an_in_memory_sqlite_registry_is_read_on_its_own_connection() -> None:
+    memory = Store.open("sqlite://")
+    try:
+        memory.migrate()
+        with memory.transaction() as tx:
+            tx.save_record(REC, now=NOW, existed=False)
+        assert memory.reads.subscriber_and_record("bank", REC.ssn) == (None, REC)
+        _subscriber(memory, "bank")  # the database is still the one the reads saw
+        sub, rec = memory.reads.subscriber_and_record("bank", REC.ssn)
+        assert sub is not None and rec == REC
+        with memory.transaction() as tx:  # a read inside a transaction leaves it open
+            tx.revoke_token("0123456789ab", NOW)
+            assert memory.reads.token_row("0123456789ab") is None
+            tx.append_event(actor="a", kind="test", subject="s", detail={})
+        with memory.transaction(write=False) as tx:
+            assert [e["kind"] for e in tx.events()][-1] == "test"
+    finally:
+        memory.close()

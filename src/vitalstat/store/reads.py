@@ -11,9 +11,11 @@ Each statement is built with SQLAlchemy Core and compiled once for the engine's 
 it then runs on a driver cursor, skipping SQLAlchemy's per-execute work (which costs
 several times the query itself). Connections come from the engine (its ``connect``
 events, e.g. SQLite's pragmas, apply), are detached from its pool and set to autocommit,
-and wait in a free list between reads. Driver errors are translated as everywhere else
-(:func:`vitalstat.store.engine.translate`); a connection the server dropped is replaced
-and the read tried once more (what the pool's pre-ping does for transactions).
+and wait in a free list between reads (an in-memory SQLite database, which lives in its
+pool's one connection, is read on that connection). Driver errors are translated as
+everywhere else (:func:`vitalstat.store.engine.translate`); a connection the server
+dropped is replaced and the read tried once more (what the pool's pre-ping does for
+transactions).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, bindparam, literal_column, select
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from vitalstat.domain.records import DeathRecord
 from vitalstat.store.repo import row_to_record
@@ -82,6 +85,8 @@ class PointReads:
         self._dialect = engine.dialect
         self._dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._idle: list[Any] = []  # detached pool connections; list.pop/append are atomic
+        # an in-memory SQLite database lives in its pool's one connection: borrow that
+        self._borrow = isinstance(engine.pool, SingletonThreadPool | StaticPool)
         self._token = _Compiled(_token_by_id(), engine)
         self._pair = _Compiled(_subscriber_and_record(), engine)
         self._split = len(subscribers.c)
@@ -110,9 +115,19 @@ class PointReads:
                 self._idle.pop().close()
 
     # ------------------------------------------------------------------ driver
+    def _take(self) -> Any:
+        if not self._borrow:
+            try:
+                return self._idle.pop()
+            except IndexError:
+                pass
+        return self._connect()
+
     def _connect(self) -> Any:
         try:
             conn = self._engine.raw_connection()
+            if self._borrow:
+                return conn  # closing it gives it back
             driver = conn.dbapi_connection
             conn.detach()  # ours now: closing it closes it
             if self._dialect.name == "postgresql":
@@ -135,10 +150,7 @@ class PointReads:
     def _fetch(self, query: _Compiled, values: Mapping[str, Any]) -> list[Any] | None:
         params = query.parameters(values)
         for attempt in (1, 2):
-            try:
-                conn = self._idle.pop()
-            except IndexError:
-                conn = self._connect()
+            conn = self._take()
             cursor = None
             try:
                 cursor = conn.cursor()
@@ -156,6 +168,9 @@ class PointReads:
                 with contextlib.suppress(Exception):
                     conn.close()
                 raise
-            self._idle.append(conn)
+            if self._borrow:
+                conn.close()
+            else:
+                self._idle.append(conn)
             return query.values(rows[0]) if rows else None
         raise AssertionError("unreachable")  # pragma: no cover
