@@ -67,15 +67,14 @@ def record_for_subscriber(store: Store, ssn: str, subscriber: str, *, today: dat
     the decision its deliveries get); otherwise the same ``not-found`` as for an SSN not
     on the file, so a lookup never reveals a record the subscriber may not have.
 
-    Built for many lookups a second: two primary-key reads in one transaction, no schema
-    check (the server checks the schema once at start).
+    Built for many lookups a second: the subscriber and the record by key in one
+    statement (``store.reads``: one snapshot, no transaction to open), no schema check
+    (the server checks the schema once at start).
     """
     from vitalstat.services.subscribers import Subscriber
 
     norm = normalize_ssn(ssn)
-    with store.transaction(write=False) as tx:
-        row = tx.subscriber_row(subscriber)
-        record = tx.get_record(norm)
+    row, record = store.reads.subscriber_and_record(subscriber, norm)
     if row is None:
         raise NotFoundError(f"no subscriber named {subscriber!r}")
     standing = Subscriber.from_row(row).standing

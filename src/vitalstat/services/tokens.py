@@ -141,8 +141,7 @@ class TokenVerifier:
         if found is None:
             raise UnauthenticatedError("malformed API token (expected vs_<id>_<secret>)")
         token_id, secret = found.groups()
-        with self.store.transaction(write=False) as tx:
-            row = tx.token_row(token_id)
+        row = self.store.reads.token_row(token_id)  # every time: revocation is at once
         if row is None or row["revoked_at"] is not None:
             raise UnauthenticatedError("unknown or revoked API token")
         stored = str(row["secret_hash"])

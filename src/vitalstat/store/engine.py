@@ -31,6 +31,7 @@ from vitalstat.errors import (
     StoreUnavailableError,
     VitalstatError,
 )
+from vitalstat.store.reads import PointReads
 from vitalstat.store.repo import Tx
 
 __all__ = ["Store"]
@@ -93,6 +94,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        #: one-statement reads outside any transaction, for the API's hot path
+        self.reads = PointReads(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -112,6 +115,7 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
     def close(self) -> None:
+        self.reads.close()
         self.engine.dispose()
 
     # ------------------------------------------------------------------ schema

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from bisect import bisect_left
 from collections import defaultdict
+from itertools import accumulate
 from typing import Any
 
 __all__ = ["BUCKETS", "Metrics"]
@@ -57,11 +59,10 @@ class Metrics:
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         with self._lock:
             self.requests[(method, route, status)] += 1
+            # one count per bucket (the first bound >= seconds; past the last: +Inf),
+            # summed into Prometheus's cumulative counts only when the text is read
             counts = self.buckets.setdefault((method, route), [0] * (len(BUCKETS) + 1))
-            for i, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    counts[i] += 1
-            counts[-1] += 1
+            counts[bisect_left(BUCKETS, seconds)] += 1
             self.sums[(method, route)] += seconds
         access.info("%s %s %d %.1f ms", method, route, status, seconds * 1000)
 
@@ -76,14 +77,16 @@ class Metrics:
                       "template.", "# TYPE vitalstat_http_request_seconds histogram"]
             for (method, route), counts in sorted(self.buckets.items()):
                 labels = f'method="{method}",route="{route}"'
-                for bound, n in zip(BUCKETS, counts, strict=False):
+                cumulative = list(accumulate(counts))
+                for bound, n in zip(BUCKETS, cumulative, strict=False):
                     lines.append(f'vitalstat_http_request_seconds_bucket{{{labels},'
                                  f'le="{bound}"}} {n}')
                 lines.append(f'vitalstat_http_request_seconds_bucket{{{labels},le="+Inf"}} '
-                             f"{counts[-1]}")
+                             f"{cumulative[-1]}")
                 lines.append(f"vitalstat_http_request_seconds_sum{{{labels}}} "
                              f"{self.sums[(method, route)]:.6f}")
-                lines.append(f"vitalstat_http_request_seconds_count{{{labels}}} {counts[-1]}")
+                lines.append(f"vitalstat_http_request_seconds_count{{{labels}}} "
+                             f"{cumulative[-1]}")
         lines += ["# HELP vitalstat_process_start_time_seconds When the server started.",
                   "# TYPE vitalstat_process_start_time_seconds gauge",
                   f"vitalstat_process_start_time_seconds {self.started:.3f}"]

@@ -6,7 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vitalstat.domain.records import DeathRecord
 
-__all__ = ["PublicRecord", "RecordOut", "ReportIn", "public_record", "record_out"]
+__all__ = ["PublicRecord", "RecordOut", "ReportIn", "public_fields", "public_record",
+           "record_out"]
 
 
 class PublicRecord(BaseModel):
@@ -33,14 +34,19 @@ class RecordOut(PublicRecord):
     version: int
 
 
+def public_fields(rec: DeathRecord) -> dict[str, str | None]:
+    """The :class:`PublicRecord` of ``rec`` as a plain dict (the same keys, in order):
+    what the lookup answers, without building the model only to dump it again."""
+    return {"ssn": rec.ssn, "last_name": rec.name.last, "first_name": rec.name.first,
+            "middle_name": rec.name.middle, "suffix": rec.name.suffix,
+            "date_of_death": rec.date_of_death.iso() if rec.date_of_death else None,
+            "date_of_birth": rec.date_of_birth.iso() if rec.date_of_birth else None,
+            "proof": rec.proof.value, "state": rec.state, "zip_residence": rec.zip_residence,
+            "zip_payment": rec.zip_payment}
+
+
 def public_record(rec: DeathRecord) -> PublicRecord:
-    return PublicRecord(
-        ssn=rec.ssn, last_name=rec.name.last, first_name=rec.name.first,
-        middle_name=rec.name.middle, suffix=rec.name.suffix,
-        date_of_death=rec.date_of_death.iso() if rec.date_of_death else None,
-        date_of_birth=rec.date_of_birth.iso() if rec.date_of_birth else None,
-        proof=rec.proof.value, state=rec.state, zip_residence=rec.zip_residence,
-        zip_payment=rec.zip_payment)
+    return PublicRecord(**public_fields(rec))
 
 
 def record_out(rec: DeathRecord) -> RecordOut:

@@ -1,0 +1,176 @@
+"""Reads of a few rows by key in ONE statement, outside any transaction: the API's hot
+path (every request reads its token; a subscriber's lookup reads its subscriber and the
+record). See :attr:`vitalstat.store.Store.reads`.
+
+A single ``SELECT`` sees one consistent snapshot on both backends without a ``BEGIN``
+(SQLite: the statement's own read transaction; PostgreSQL: the statement's snapshot in
+autocommit mode), so each read here is as consistent as the two-read transaction it
+replaces, and as fresh: every call reads the database again, nothing is remembered.
+
+Each statement is built with SQLAlchemy Core and compiled once for the engine's dialect;
+it then runs on a driver cursor, skipping SQLAlchemy's per-execute work (which costs
+several times the query itself). Connections come from the engine (its ``connect``
+events, e.g. SQLite's pragmas, apply), are detached from its pool and set to autocommit,
+and wait in a free list between reads (an in-memory SQLite database, which lives in its
+pool's one connection, is read on that connection). Driver errors are translated as
+everywhere else (:func:`vitalstat.store.engine.translate`); a connection the server
+dropped is replaced and the read tried once more (what the pool's pre-ping does for
+transactions).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, Select, bindparam, literal_column, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
+
+from vitalstat.domain.records import DeathRecord
+from vitalstat.store.repo import row_to_record
+from vitalstat.store.schema import api_tokens, records, subscribers
+
+__all__ = ["PointReads"]
+
+
+class _Compiled:
+    """One statement compiled for one dialect: SQL text, how to pass its parameters, and
+    how to turn a driver row into the dict SQLAlchemy would give (result processors)."""
+
+    __slots__ = ("names", "order", "processors", "sql")
+
+    def __init__(self, statement: Select[Any], engine: Engine) -> None:
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.order: tuple[str, ...] | None = (
+            tuple(compiled.positiontup or ()) if compiled.positional else None)
+        columns = list(statement.selected_columns)
+        self.names = [str(c.name) for c in columns]
+        self.processors: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, column in enumerate(columns):
+            processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if processor is not None:
+                self.processors.append((i, processor))
+
+    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        return values if self.order is None else tuple(values[k] for k in self.order)
+
+    def values(self, row: Sequence[Any]) -> list[Any]:
+        out = list(row)
+        for i, processor in self.processors:
+            out[i] = processor(out[i])
+        return out
+
+
+def _token_by_id() -> Select[Any]:
+    return select(api_tokens).where(api_tokens.c.id == bindparam("id"))
+
+
+def _subscriber_and_record() -> Select[Any]:
+    # one row whichever of the two exists: both outer-joined to a one-row constant
+    one = select(literal_column("1").label("one")).subquery("one")
+    return (select(*subscribers.c, *records.c)
+            .select_from(one.outerjoin(subscribers, subscribers.c.name == bindparam("name"))
+                         .outerjoin(records, records.c.ssn == bindparam("ssn"))))
+
+
+class PointReads:
+    """One-statement reads by key, outside any transaction (see the module docstring)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect
+        self._dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._idle: list[Any] = []  # detached pool connections; list.pop/append are atomic
+        # an in-memory SQLite database lives in its pool's one connection: borrow that
+        self._borrow = isinstance(engine.pool, SingletonThreadPool | StaticPool)
+        self._token = _Compiled(_token_by_id(), engine)
+        self._pair = _Compiled(_subscriber_and_record(), engine)
+        self._split = len(subscribers.c)
+
+    def token_row(self, token_id: str) -> dict[str, Any] | None:
+        """The ``api_tokens`` row ``token_id`` (as :meth:`Tx.token_row`), or ``None``."""
+        row = self._fetch(self._token, {"id": token_id})
+        return None if row is None else dict(zip(self._token.names, row, strict=True))
+
+    def subscriber_and_record(self, name: str, ssn: str
+                              ) -> tuple[dict[str, Any] | None, DeathRecord | None]:
+        """Subscriber ``name``'s row (as :meth:`Tx.subscriber_row`) and the record for the
+        normalised ``ssn`` (as :meth:`Tx.get_record`), read in one statement."""
+        row = self._fetch(self._pair, {"name": name, "ssn": ssn})
+        assert row is not None  # the constant side always yields one row
+        names, cut = self._pair.names, self._split
+        sub = (dict(zip(names[:cut], row[:cut], strict=True))
+               if row[0] is not None else None)  # subscribers.id: never NULL when found
+        record = (row_to_record(dict(zip(names[cut:], row[cut:], strict=True)))
+                  if row[cut] is not None else None)  # records.ssn: the primary key
+        return sub, record
+
+    def close(self) -> None:
+        while self._idle:
+            with contextlib.suppress(Exception):
+                self._idle.pop().close()
+
+    # ------------------------------------------------------------------ driver
+    def _take(self) -> Any:
+        if not self._borrow:
+            try:
+                return self._idle.pop()
+            except IndexError:
+                pass
+        return self._connect()
+
+    def _connect(self) -> Any:
+        try:
+            conn = self._engine.raw_connection()
+            if self._borrow:
+                return conn  # closing it gives it back
+            driver = conn.dbapi_connection
+            conn.detach()  # ours now: closing it closes it
+            if self._dialect.name == "postgresql":
+                driver.rollback()  # a pre-ping may have opened a transaction
+                driver.autocommit = True
+            # SQLite: the engine's connect event leaves isolation_level None, and the
+            # driver never opens a transaction before a SELECT in any case
+        except (sa_exc.SQLAlchemyError, self._dbapi_error) as exc:
+            raise self._translate(exc, None, None) from None
+        return conn
+
+    def _translate(self, exc: Exception, sql: str | None, params: Any) -> Exception:
+        from vitalstat.store.engine import translate  # the engine imports this module
+
+        if isinstance(exc, self._dbapi_error):  # the pool hands driver errors on unwrapped
+            exc = sa_exc.DBAPIError.instance(sql, params, exc, self._dbapi_error,
+                                             dialect=self._dialect, ismulti=False)
+        return translate(exc)
+
+    def _fetch(self, query: _Compiled, values: Mapping[str, Any]) -> list[Any] | None:
+        params = query.parameters(values)
+        for attempt in (1, 2):
+            conn = self._take()
+            cursor = None
+            try:
+                cursor = conn.cursor()
+                cursor.execute(query.sql, params)
+                rows = cursor.fetchall()  # to the end: SQLite's snapshot ends with it
+                cursor.close()
+            except self._dbapi_error as exc:
+                gone = self._dialect.is_disconnect(exc, conn.dbapi_connection, cursor)
+                with contextlib.suppress(Exception):
+                    conn.close()
+                if gone and attempt == 1:
+                    continue  # the server dropped it: once more, on a new connection
+                raise self._translate(exc, query.sql, params) from None
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    conn.close()
+                raise
+            if self._borrow:
+                conn.close()
+            else:
+                self._idle.append(conn)
+            return query.values(rows[0]) if rows else None
+        raise AssertionError("unreachable")  # pragma: no cover
