@@ -11,6 +11,7 @@ for each other instead of failing half-way.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,6 +82,10 @@ def translate(exc: Exception) -> VitalstatError:
     return StoreError(f"registry database error: {first}")
 
 
+#: How long a write waits for the other writers of its process (SQLite's busy timeout).
+_WRITER_WAIT = 30.0
+
+
 @functools.cache
 def _head_revision() -> str:
     """The newest migration (read once per process: parsing the scripts costs ~10 ms, and
@@ -96,6 +101,12 @@ class Store:
         self.dialect = engine.dialect.name
         #: one-statement reads outside any transaction, for the API's hot path
         self.reads = PointReads(engine)
+        #: SQLite has one writer at a time. The threads of one process queue for it here
+        #: instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms
+        #: and so leaves the database idle while writers sleep (other processes still
+        #: meet the busy handler). Re-entrant: a nested write in one thread meets
+        #: SQLite's own lock, as before.
+        self._writer = threading.RLock()
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -153,19 +164,27 @@ class Store:
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
         """One transaction: commits when the block ends, rolls back on any error."""
+        queued = write and self.dialect == "sqlite"
+        if queued and not self._writer.acquire(timeout=_WRITER_WAIT):
+            raise StoreUnavailableError(
+                f"the registry database is busy: no write for {_WRITER_WAIT:g} s")
         try:
-            conn = self.engine.connect()
-            if write and self.dialect == "sqlite":
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-        except sa_exc.SQLAlchemyError as exc:
-            raise translate(exc) from None
-        try:
-            with conn.begin():
-                yield Tx(conn, read_only=not write)
-        except sa_exc.SQLAlchemyError as exc:
-            raise translate(exc) from None
+            try:
+                conn = self.engine.connect()
+                if queued:
+                    conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            except sa_exc.SQLAlchemyError as exc:
+                raise translate(exc) from None
+            try:
+                with conn.begin():
+                    yield Tx(conn, read_only=not write)
+            except sa_exc.SQLAlchemyError as exc:
+                raise translate(exc) from None
+            finally:
+                conn.close()
         finally:
-            conn.close()
+            if queued:
+                self._writer.release()
 
     def integrity_check(self) -> list[str]:
         """Backend consistency check; empty list when healthy (SQLite: PRAGMA integrity_check)."""
