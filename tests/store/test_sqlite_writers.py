@@ -66,7 +66,7 @@ def test_a_write_that_waits_too_long_is_refused_clearly(sqlite_store: Store,
     t.start()
     assert holding.wait(5)
     try:
-        with pytest.raises(StoreUnavailableError, match="busy: no write for 0.2 s"):
+        with pytest.raises(StoreUnavailableError, match=r"busy: no write for 0\.2 s"):
             _event(sqlite_store, "late")
         with sqlite_store.transaction(write=False) as tx:  # reads never queue
             assert tx.events(kind="test.write") == []
