@@ -189,3 +189,44 @@ def test_an_in_memory_sqlite_registry_is_read_on_its_own_connection() -> None:
             assert [e["kind"] for e in tx.events()][-1] == "test"
     finally:
         memory.close()
+
+
+def _release(store: Store, number: int) -> None:
+    with store.transaction() as tx:
+        tx.insert_release({"id": number, "built_at": f"2026-11-0{number}T00:00:00+00:00",
+                           "built_by": "b", "directory": f"/r/{number}",
+                           "previous_id": number - 1 or None, "record_count": 1,
+                           "adds": 1, "changes": 0, "deletes": 0,
+                           "manifest_sha256": "0" * 64, "key_id": "k"})
+
+
+def _context_in_tx(store: Store, name: str | None, ssn: str | None) -> tuple:
+    with store.transaction(write=False) as tx:
+        rec = tx.get_record(ssn) if ssn else None
+        return (tx.latest_release_row(), tx.subscriber_row(name) if name else None, rec,
+                tx.record_updated_at(ssn) if rec is not None else None)
+
+
+def test_match_context_is_the_transactions_reads(store: Store) -> None:
+    """The one-row match's read (latest release, subscriber, record and when it last
+    changed) gives what its four reads in a transaction give, whichever exist."""
+    def both(name: str | None, ssn: str | None) -> None:
+        got = store.reads.match_context(name, ssn)
+        assert (got.release, got.subscriber, got.record, got.updated_at) == _context_in_tx(
+            store, name, ssn)
+
+    both("bank", "123456789")  # nothing yet
+    both(None, None)
+    _subscriber(store, "bank")
+    with store.transaction() as tx:
+        tx.save_record(REC, now=NOW, existed=False)
+    both("bank", "123456789")
+    both("nobody", "123456789")
+    both("bank", "987654321")
+    _release(store, 1)
+    _release(store, 2)
+    got = store.reads.match_context("bank", "123456789")
+    assert got.release is not None and got.release["id"] == 2  # the latest
+    assert got.updated_at == NOW and got.record == REC
+    both("bank", "123456789")
+    both(None, "123456789")

@@ -278,11 +278,10 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     check_columns("request", ["id", *(k for k in row if k != "id")])
     model = _model()
     cleaned, problems = normalise_row({k: v for k, v in row.items() if k != "id"})
-    with store.transaction(write=False) as tx:  # one read for everything the fast path needs
-        release_row = tx.latest_release_row()
-        sub_row = tx.subscriber_row(subscriber) if subscriber is not None else None
-        rec = tx.get_record(cleaned["ssn"]) if cleaned["ssn"] else None
-        updated = tx.record_updated_at(cleaned["ssn"]) if rec is not None else None
+    # one statement for everything the fast path needs (one snapshot)
+    context = store.reads.match_context(subscriber, cleaned["ssn"])
+    release_row, sub_row = context.release, context.subscriber
+    rec, updated = context.record, context.updated_at
     if subscriber is not None and sub_row is None:
         raise NotFoundError(f"no subscriber named {subscriber!r}")
     sub = Subscriber.from_row(sub_row) if sub_row is not None else None

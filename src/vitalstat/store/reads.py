@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select, bindparam, literal_column, select
+from sqlalchemy import Engine, Select, bindparam, func, literal_column, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from vitalstat.domain.records import DeathRecord
 from vitalstat.store.repo import row_to_record
-from vitalstat.store.schema import api_tokens, records, subscribers
+from vitalstat.store.schema import api_tokens, records, releases, subscribers
 
-__all__ = ["PointReads"]
+__all__ = ["MatchContext", "PointReads"]
 
 
 class _Compiled:
@@ -77,6 +78,26 @@ def _subscriber_and_record() -> Select[Any]:
                          .outerjoin(records, records.c.ssn == bindparam("ssn"))))
 
 
+def _match_context() -> Select[Any]:
+    # the latest release, a subscriber and a record: each outer-joined to the constant
+    one = select(literal_column("1").label("one")).subquery("one")
+    newest = select(func.max(releases.c.id)).scalar_subquery()
+    return (select(*releases.c, *subscribers.c, *records.c)
+            .select_from(one.outerjoin(releases, releases.c.id == newest)
+                         .outerjoin(subscribers, subscribers.c.name == bindparam("name"))
+                         .outerjoin(records, records.c.ssn == bindparam("ssn"))))
+
+
+@dataclass(frozen=True, slots=True)
+class MatchContext:
+    """What a one-row match reads before deciding, as of one moment."""
+
+    release: dict[str, Any] | None  # the latest release's row (as Tx.latest_release_row)
+    subscriber: dict[str, Any] | None  # as Tx.subscriber_row
+    record: DeathRecord | None  # the record for the row's SSN (as Tx.get_record)
+    updated_at: str | None  # when that record last changed (as Tx.record_updated_at)
+
+
 class PointReads:
     """One-statement reads by key, outside any transaction (see the module docstring)."""
 
@@ -90,6 +111,7 @@ class PointReads:
         self._token = _Compiled(_token_by_id(), engine)
         self._pair = _Compiled(_subscriber_and_record(), engine)
         self._split = len(subscribers.c)
+        self._match = _Compiled(_match_context(), engine)
 
     def token_row(self, token_id: str) -> dict[str, Any] | None:
         """The ``api_tokens`` row ``token_id`` (as :meth:`Tx.token_row`), or ``None``."""
@@ -108,6 +130,21 @@ class PointReads:
         record = (row_to_record(dict(zip(names[cut:], row[cut:], strict=True)))
                   if row[cut] is not None else None)  # records.ssn: the primary key
         return sub, record
+
+    def match_context(self, subscriber: str | None, ssn: str | None) -> MatchContext:
+        """The latest release, subscriber ``subscriber`` and the record for the normalised
+        ``ssn`` (with its ``updated_at``), in one statement: one snapshot, so a record is
+        never seen newer than the release it is checked against, or the other way."""
+        row = self._fetch(self._match, {"name": subscriber, "ssn": ssn})
+        assert row is not None  # the constant side always yields one row
+        names = self._match.names
+        a, b = len(releases.c), len(releases.c) + len(subscribers.c)
+        rec = dict(zip(names[b:], row[b:], strict=True)) if row[b] is not None else None
+        return MatchContext(
+            dict(zip(names[:a], row[:a], strict=True)) if row[0] is not None else None,
+            dict(zip(names[a:b], row[a:b], strict=True)) if row[a] is not None else None,
+            row_to_record(rec) if rec is not None else None,
+            str(rec["updated_at"]) if rec is not None else None)
 
     def close(self) -> None:
         while self._idle:
