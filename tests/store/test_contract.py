@@ -136,8 +136,11 @@ def test_record_round_trip(store: Store) -> None:
 SCREEN = lone_report_screen(SourceKind.FUNERAL_HOME, date(2026, 12, 1), IntegrityRules())
 
 
-def test_bulk_record_path_equals_the_domain_rule(store: Store) -> None:
-    """The set-based insert makes exactly the record domain.sole_report_record makes."""
+@pytest.mark.parametrize("batch_reports", [None, 3, 2000])
+def test_bulk_record_path_equals_the_domain_rule(store: Store, batch_reports) -> None:
+    """The set-based insert makes exactly the record domain.sole_report_record makes,
+    by each of its paths (PostgreSQL: directly for a small batch, else by a temporary
+    table)."""
     rows = [row(1, "123456789"), row(2, "223456789", dod="1999-00-00"),
             row(3, "323456789", action="D", dod="")]
     batch, _ = new_batch(store, rows)
@@ -146,7 +149,8 @@ def test_bulk_record_path_equals_the_domain_rule(store: Store) -> None:
         status, restricted = RecordStatus.PUBLISHED, False
         made = tx.create_records_from_sole_reports(batch, 0, status=status, restricted=restricted,
                                                    screen=SCREEN,
-                                                   now="2026-01-01T00:00:00+00:00")
+                                                   now="2026-01-01T00:00:00+00:00",
+                                                   batch_reports=batch_reports)
         assert made == 2
     with store.transaction(write=False) as tx:
         for ssn in ("123456789", "223456789"):

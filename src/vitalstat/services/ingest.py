@@ -208,7 +208,7 @@ def _consolidate_batch(tx: Tx, batch_id: int, after: int, source: Source, source
         status = status_for(extra)
     made = tx.create_records_from_sole_reports(
         batch_id, after, status=status, restricted=restricted, screen=screen, now=now,
-        review_reasons=extra)
+        review_reasons=extra, batch_reports=result.reports_new)
     result.records_created += made
     if extra:
         result.records_held_in_bulk += made
