@@ -132,3 +132,39 @@ def test_one_row_scoring_against_a_release_decides_as_the_file_engine(store,
     assert {m.path for m in here} == {"scored"}
     assert [(m.decision, m.dmf_ssn) for m in here[:4]] == [
         ("review", "223456789"), ("match", "323456789"), ("match", "223456789"), ("none", "")]
+
+
+def test_a_quick_decision_is_the_full_one_or_none(store, tmp_path) -> None:
+    """``decide_one(quick_only=True)`` (the API's event loop) answers only when no slow
+    step is needed, and then exactly as the full call does; it writes nothing."""
+    from vitalstat.services import keys, matching
+    from vitalstat.services.ingest import ingest_file
+    from vitalstat.services.releases import build_release
+
+    path = tmp_path / "fh.csv"
+    path.write_text("ssn,last_name,first_name,middle_name,date_of_death,date_of_birth,proof\n"
+                    "223456789,Jones,Robert,Lee,2010-09-14,1938-02-20,P\n")
+    ensure_source(store, "funeral-home", "fh")
+    ingest_file(store, path, source_kind="funeral-home", source_id="fh", actor="clerk")
+    exact = {"ssn": "223456789", "first_name": "Robert", "middle_name": "Lee",
+             "last_name": "Jones", "dob": "1938-02-20"}
+    scored = {**exact, "first_name": "Bob", "ssn": "223456780"}
+    assert matching.decide_one(store, scored, quick_only=True) is None  # no release yet
+    keys.generate_key(store, tmp_path / "keys", actor="keeper")
+    build_release(store, actor="b", releases=tmp_path / "rel", keys=tmp_path / "keys")
+    matching._INDEX.clear()
+    with store.transaction(write=False) as tx:
+        events_before = len(tx.events(kind="match.run"))
+    quick = matching.decide_one(store, exact, quick_only=True)
+    assert quick is not None and quick.match.path == "pre-pass"
+    assert matching.decide_one(store, scored, quick_only=True) is None  # not indexed yet
+    full = matching.decide_one(store, scored)  # indexes the release
+    assert full is not None and full.match.path == "scored"
+    assert matching.decide_one(store, scored, quick_only=True) == full
+    assert matching.decide_one(store, exact) == quick
+    with store.transaction(write=False) as tx:
+        assert len(tx.events(kind="match.run")) == events_before  # deciding writes nothing
+    matching.account_one(store, full, actor="t")
+    with store.transaction(write=False) as tx:
+        (last,) = tx.events(kind="match.run", limit=1, newest_first=True)
+    assert last["actor"] == "t" and '"engine":"scored"' in last["detail"]

@@ -61,7 +61,10 @@ if TYPE_CHECKING:
 __all__ = [
     "Explanation",
     "MatchSummary",
+    "OneRowDecision",
     "RowMatch",
+    "account_one",
+    "decide_one",
     "explain_row",
     "match_one",
     "reference_for",
@@ -261,6 +264,39 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     """Decide one row (the columns of a subscriber file) against the same reference as
     :func:`run_match`, with the same decision; one ``match.run`` event.
 
+    The two halves, :func:`decide_one` and :func:`account_one`, are for a caller that
+    runs them apart (the API decides in its event loop and writes on a thread).
+    """
+    decided = decide_one(store, row, subscriber=subscriber, profile=profile, rule=rule,
+                         today=today)
+    assert decided is not None
+    account_one(store, decided, actor=actor)
+    return decided.match
+
+
+@dataclass(frozen=True, slots=True)
+class OneRowDecision:
+    """One row decided, and what its ``match.run`` event says."""
+
+    match: RowMatch
+    detail: dict[str, Any]
+
+
+def account_one(store: Store, decided: OneRowDecision, *, actor: str) -> None:
+    """The ``match.run`` event of one decided row (before its answer is given)."""
+    with store.transaction() as tx:
+        tx.append_event(actor=actor, kind="match.run", subject="match:one-row",
+                        detail=decided.detail)
+
+
+def decide_one(store: Store, row: dict[str, str | None], *, subscriber: str | None = None,
+               profile: str = "insurer", rule: EmbargoRule = DEFAULT_EMBARGO,
+               today: date | None = None, quick_only: bool = False
+               ) -> OneRowDecision | None:
+    """Decide one row; writes nothing (:func:`account_one` does). ``quick_only``: None
+    instead of a slow answer (before the first release, all current records are read;
+    a release not yet in memory is indexed first, a few seconds a million records).
+
     Fast path, for the common case: the engine's exact pre-pass (same SSN, first name,
     surname, full date of birth, no disagreeing middle name) checked against the
     registry's record for the row's SSN, read by primary key. It is taken only when that
@@ -292,6 +328,9 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     path = "pre-pass"
     if result is None:
         path = "scored"
+        if quick_only and (release is None
+                           or str(release.records_parquet) not in _INDEX):
+            return None
         with store.transaction(write=False) as tx:
             held = frozenset(tx.unpublished_ssns())
             if release is not None:
@@ -308,13 +347,10 @@ def match_one(store: Store, row: dict[str, str | None], *, actor: str,
     if sub is not None:
         label += f", as {sub.name} may receive it"
     found = _row_match(result, label, path)
-    with store.transaction() as tx:
-        tx.append_event(actor=actor, kind="match.run", subject="match:one-row",
-                        detail={"input": "one row (API)", "rows": 1,
-                                "counts": {found.decision: 1}, "reference": label,
-                                "subscriber": sub.name if sub else None,
-                                "profile": prof.name, "engine": path})
-    return found
+    return OneRowDecision(found, {"input": "one row (API)", "rows": 1,
+                                  "counts": {found.decision: 1}, "reference": label,
+                                  "subscriber": sub.name if sub else None,
+                                  "profile": prof.name, "engine": path})
 
 
 @functools.cache
