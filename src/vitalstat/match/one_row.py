@@ -26,7 +26,7 @@ from vitalstat.match.engine import SCORE_FLOOR, RowResult, reasons
 from vitalstat.match.features import features
 from vitalstat.match.model import Model
 
-__all__ = ["decide_row"]
+__all__ = ["decide_row", "prepass_levels"]
 
 _RECORD_COLUMNS = ("ssn", "first_name", "middle_name", "last_name", "date_of_birth",
                    "status", "date_of_death")
@@ -76,18 +76,24 @@ def _prepass(row: Mapping[str, Any], recs: list[dict[str, Any]], model: Model
                 or row["last_name"] is None or rec["last_name"] != row["last_name"]
                 or rec["date_of_birth"] != dob):
             continue
-        theirs = rec.get("middle_name") or None
-        if mine is None or theirs is None:
-            middle = "missing"
-        elif mine == theirs:
-            middle = "exact"
-        elif (len(mine) == 1 or len(theirs) == 1) and mine[0] == theirs[0]:
-            middle = "initial"
-        else:
-            continue
-        return rec, {c.name: middle if c.name == "middle" else "exact"
-                     for c in COMPARISONS}, None
+        levels = prepass_levels(mine, rec.get("middle_name") or None)
+        if levels is not None:
+            return rec, levels, None
     return None
+
+
+def prepass_levels(mine: str | None, theirs: str | None) -> dict[str, str] | None:
+    """The levels of a pre-pass pair (everything exact but the middle name), given the
+    row's and the record's middle names; None when the middle names disagree."""
+    if mine is None or theirs is None:
+        middle = "missing"
+    elif mine == theirs:
+        middle = "exact"
+    elif (len(mine) == 1 or len(theirs) == 1) and mine[0] == theirs[0]:
+        middle = "initial"
+    else:
+        return None
+    return {c.name: middle if c.name == "middle" else "exact" for c in COMPARISONS}
 
 
 def _record_features(rec: dict[str, Any]) -> Features:

@@ -41,13 +41,12 @@ from vitalstat.match import (
     read_input,
     write_results,
 )
-from vitalstat.match.comparisons import COMPARISONS
 from vitalstat.match.decide import Candidate, Decision, decide
 from vitalstat.match.engine import RowResult, narrow_reference, probability, reasons
 from vitalstat.match.files import check_columns, file_format
 from vitalstat.match.model import Model
 from vitalstat.match.normalise import normalise_row
-from vitalstat.match.one_row import decide_row
+from vitalstat.match.one_row import decide_row, prepass_levels
 from vitalstat.match.reference_index import ReferenceIndex
 from vitalstat.services.record_filter import admitted
 from vitalstat.services.releases import Release, get_release, latest_release
@@ -399,16 +398,9 @@ def _prepass_one(row: dict[str, Any], problems: list[str], rec: DeathRecord | No
     if (row["first_name"] != (rec.name.first or None) or row["last_name"] != rec.name.last
             or dob != rec_dob):
         return None
-    mine, theirs = row["middle_name"], rec.name.middle or None
-    if mine is None or theirs is None:
-        middle = "missing"
-    elif mine == theirs:
-        middle = "exact"
-    elif (len(mine) == 1 or len(theirs) == 1) and mine[0] == theirs[0]:
-        middle = "initial"
-    else:
+    levels = prepass_levels(row["middle_name"], rec.name.middle or None)
+    if levels is None:
         return None
-    levels = {c.name: (middle if c.name == "middle" else "exact") for c in COMPARISONS}
     weight = model.prior_weight + sum(model.weight(n, lv) for n, lv in levels.items())
     dod = rec.date_of_death.iso() if rec.date_of_death else None
     outcome = decide(Candidate(ssn, weight, levels, False, dod), None, prof, row_has_ssn=True)
