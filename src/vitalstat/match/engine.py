@@ -106,21 +106,10 @@ def _names(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
 
 
 def match_rows(table: pa.Table, ref: Reference, *, model: Model, profile: Profile,
-               engine: Engine = "duckdb", threads: int | None = None,
-               con: duckdb.DuckDBPyConnection | None = None) -> MatchRun:
-    """Decide every row of ``table`` (string columns of ``normalise.INPUT_COLUMNS``).
-
-    ``con``: a connection to reuse (``sql`` engine only), e.g. one per thread of a
-    server: the run's tables live in one transaction that is rolled back at the end.
-    """
+               engine: Engine = "duckdb", threads: int | None = None) -> MatchRun:
+    """Decide every row of ``table`` (string columns of ``normalise.INPUT_COLUMNS``)."""
     timings: dict[str, float] = {}
-    reused = con is not None
-    if reused and engine != "sql":
-        raise ValueError("only the sql engine runs on a reused connection")
-    if con is None:
-        con = connect(threads)
-    else:
-        con.execute("BEGIN TRANSACTION")
+    con = connect(threads)
     try:
         clean, problems = prepare(con, table, ref, timings)
         run = MatchRun([], {})
@@ -143,10 +132,7 @@ def match_rows(table: pa.Table, ref: Reference, *, model: Model, profile: Profil
         run.timings = timings
         return run
     finally:
-        if reused:
-            con.execute("ROLLBACK")
-        else:
-            con.close()
+        con.close()
 
 
 def prepare(con: duckdb.DuckDBPyConnection, table: pa.Table, ref: Reference,

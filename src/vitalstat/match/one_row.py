@@ -39,11 +39,11 @@ def decide_row(row: Mapping[str, Any], problems: list[str], records: pa.Table, *
     the blocking rules pick)."""
     have = set(records.column_names)
     recs = records.select([c for c in _RECORD_COLUMNS if c in have]).to_pylist()
-    cands = _prepass(row, recs, model)
-    if cands is None:
+    pre = _prepass(row, recs)
+    if pre is None:
         cands = _scored(row, recs, model, held_now)
     else:
-        cands = [_candidate(cands[0], cands[1], cands[2], model, held_now)]
+        cands = [_candidate(pre[0], pre[1], None, model, held_now)]
     cands.sort(key=lambda c: (-c.weight, c.ssn))
     # (the engine's rule across rows, one record claimed by rows that look like different
     # people, has nothing to compare with one row)
@@ -62,10 +62,10 @@ def _candidate(rec: dict[str, Any], levels: dict[str, str], weight: float | None
     return Candidate(rec["ssn"], float(weight), levels, held, rec.get("date_of_death"))
 
 
-def _prepass(row: Mapping[str, Any], recs: list[dict[str, Any]], model: Model
-             ) -> tuple[dict[str, Any], dict[str, str], None] | None:
+def _prepass(row: Mapping[str, Any], recs: list[dict[str, Any]]
+             ) -> tuple[dict[str, Any], dict[str, str]] | None:
     """The engine's ``_PREPASS``: same SSN, first name, surname and full date of birth,
-    no disagreeing middle name. (record, levels, no weight yet) or None."""
+    no disagreeing middle name. (record, levels) or None."""
     ssn, dob = row["ssn"], row["dob"]
     if ssn is None or dob is None or dob[5:7] == "00" or dob[8:10] == "00":
         return None
@@ -78,7 +78,7 @@ def _prepass(row: Mapping[str, Any], recs: list[dict[str, Any]], model: Model
             continue
         levels = prepass_levels(mine, rec.get("middle_name") or None)
         if levels is not None:
-            return rec, levels, None
+            return rec, levels
     return None
 
 
