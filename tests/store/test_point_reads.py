@@ -34,9 +34,10 @@ def _subscriber(store: Store, name: str, *, suspended: bool = False) -> None:
                               "created_at": NOW, "updated_at": NOW})
 
 
-def _token(store: Store, token_id: str, subscriber: str | None = None) -> None:
+def _token(store: Store, token_id: str, subscriber: str | None = None,
+           role: str = "subscriber") -> None:
     with store.transaction() as tx:
-        tx.insert_token({"id": token_id, "name": "app", "role": "subscriber",
+        tx.insert_token({"id": token_id, "name": "app", "role": role,
                          "subscriber": subscriber, "secret_hash": "$argon2id$x",
                          "created_at": NOW, "created_by": "admin"})
 
@@ -91,6 +92,49 @@ def test_every_commit_is_seen_by_the_next_read(store: Store) -> None:
     assert rec == REC
 
 
+def _lookup_in_tx(store: Store, token_id: str, ssn: str) -> tuple:
+    with store.transaction(write=False) as tx:
+        token = tx.token_row(token_id)
+        name = token["subscriber"] if token is not None else None
+        live = (token is not None and token["revoked_at"] is None
+                and token["role"] == "subscriber")
+        return (token, tx.subscriber_row(name) if name is not None else None,
+                tx.get_record(ssn) if live else None)
+
+
+def _lookup(store: Store, token_id: str, ssn: str) -> tuple:
+    got = store.reads.token_and_lookup(token_id, ssn)
+    assert got.ssn == ssn
+    return got.token, got.subscriber, got.record()
+
+
+def test_token_and_lookup_in_every_combination(store: Store) -> None:
+    """The lookup's one statement gives the token, the subscriber the token names and,
+    for a live subscriber token only, the record: what the reads in a transaction give."""
+    _subscriber(store, "bank")
+    _subscriber(store, ODD_NAME, suspended=True)
+    with store.transaction() as tx:
+        tx.save_record(REC, now=NOW, existed=False)
+    _token(store, "00000000000a", subscriber="bank")
+    _token(store, "00000000000b", subscriber=ODD_NAME)
+    _token(store, "00000000000c", subscriber="gone")  # names no subscriber row
+    _token(store, "00000000000d", role="registrar")  # staff: never the record
+    _token(store, "00000000000e", subscriber="bank")
+    with store.transaction() as tx:
+        tx.revoke_token("00000000000e", NOW)  # revoked: never the record
+    for token_id in ("00000000000a", "00000000000b", "00000000000c", "00000000000d",
+                     "00000000000e", "0123456789ab", ""):
+        for ssn in (REC.ssn, "223456789"):
+            got = _lookup(store, token_id, ssn)
+            assert got == _lookup_in_tx(store, token_id, ssn), (token_id, ssn)
+            record_read = got[2] is not None
+            assert record_read == (token_id in ("00000000000a", "00000000000b", "00000000000c")
+                                   and ssn == REC.ssn)
+    token, sub, rec = _lookup(store, "00000000000b", REC.ssn)
+    assert token is not None and sub is not None and sub["name"] == ODD_NAME and rec == REC
+    assert store.reads.token_and_lookup("00000000000d", REC.ssn).record_row is None
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.text(max_size=40), token_id=st.text(max_size=20),
@@ -101,6 +145,7 @@ def test_any_key_reads_as_in_a_transaction(store: Store, name: str, token_id: st
     assert store.reads.subscriber_and_record(name, ssn) == _in_tx(store, name, ssn)
     with store.transaction(write=False) as tx:
         assert store.reads.token_row(token_id) == tx.token_row(token_id)
+    assert _lookup(store, token_id, ssn) == _lookup_in_tx(store, token_id, ssn)
 
 
 def test_a_read_leaves_no_transaction_open(store: Store) -> None:
@@ -149,6 +194,8 @@ def test_driver_errors_are_translated(store_url: str) -> None:
             bare.reads.token_row("0123456789ab")
         with pytest.raises(StoreError, match="registry database"):
             bare.reads.subscriber_and_record("bank", REC.ssn)
+        with pytest.raises(StoreError, match="registry database"):
+            bare.reads.token_and_lookup("0123456789ab", REC.ssn)
     finally:
         bare.close()
     gone = Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")

@@ -12,6 +12,7 @@ from vitalstat.domain.records import DeathRecord
 from vitalstat.domain.reports import DeathReport
 from vitalstat.errors import NotFoundError, SchemaOutOfDateError
 from vitalstat.store import Store
+from vitalstat.store.reads import TokenLookup
 
 __all__ = ["RecordView", "init_registry", "record_for_subscriber", "registry_stats",
            "sample_ssn", "show_record"]
@@ -62,19 +63,26 @@ def sample_ssn(store: Store) -> str | None:
 
 
 def record_for_subscriber(store: Store, ssn: str, subscriber: str, *, today: date,
-                          rule: EmbargoRule = DEFAULT_EMBARGO) -> DeathRecord:
+                          rule: EmbargoRule = DEFAULT_EMBARGO,
+                          read: TokenLookup | None = None) -> DeathRecord:
     """The record for ``ssn`` if ``subscriber`` may receive it today (``domain.policy``,
     the decision its deliveries get); otherwise the same ``not-found`` as for an SSN not
     on the file, so a lookup never reveals a record the subscriber may not have.
 
     Built for many lookups a second: the subscriber and the record by key in one
     statement (``store.reads``: one snapshot, no transaction to open), no schema check
-    (the server checks the schema once at start).
+    (the server checks the schema once at start). ``read``: the same, already read
+    with the caller's token (``TokenVerifier.authenticate_lookup``); used when it is
+    for this SSN and this subscriber.
     """
     from vitalstat.services.subscribers import Subscriber
 
     norm = normalize_ssn(ssn)
-    row, record = store.reads.subscriber_and_record(subscriber, norm)
+    if (read is not None and read.ssn == norm and read.token is not None
+            and read.token["subscriber"] == subscriber):
+        row, record = read.subscriber, read.record()
+    else:
+        row, record = store.reads.subscriber_and_record(subscriber, norm)
     if row is None:
         raise NotFoundError(f"no subscriber named {subscriber!r}")
     standing = Subscriber.from_row(row).standing

@@ -21,6 +21,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from vitalstat.domain.access import Role
 from vitalstat.errors import NotFoundError, UnauthenticatedError, ValidationError
@@ -28,6 +29,7 @@ from vitalstat.services.holds import parse_choice
 from vitalstat.services.secret_hash import hash_secret, verify_secret
 from vitalstat.services.subscribers import get_subscriber
 from vitalstat.store import Store
+from vitalstat.store.reads import TokenLookup
 from vitalstat.store.repo import utc_now
 
 __all__ = ["Identity", "TokenInfo", "TokenVerifier", "create_token", "list_tokens",
@@ -137,11 +139,26 @@ class TokenVerifier:
         self._checking: dict[bytes, threading.Lock] = {}
 
     def authenticate(self, token: str) -> Identity:
+        """The identity ``token`` acts as; ``unauthenticated`` if it is not a live token."""
+        token_id, secret = self._parse(token)
+        # the row every time: a revocation applies to the very next request
+        return self._identity(token, secret, self.store.reads.token_row(token_id))
+
+    def authenticate_lookup(self, token: str, ssn: str) -> tuple[Identity, TokenLookup]:
+        """As :meth:`authenticate`, reading with the token, in the same statement, what a
+        subscriber's lookup of the normalised ``ssn`` needs (``Store.reads``)."""
+        token_id, secret = self._parse(token)
+        found = self.store.reads.token_and_lookup(token_id, ssn)
+        return self._identity(token, secret, found.token), found
+
+    @staticmethod
+    def _parse(token: str) -> tuple[str, str]:
         found = _TOKEN.fullmatch(token.strip())
         if found is None:
             raise UnauthenticatedError("malformed API token (expected vs_<id>_<secret>)")
-        token_id, secret = found.groups()
-        row = self.store.reads.token_row(token_id)  # every time: revocation is at once
+        return found.group(1), found.group(2)
+
+    def _identity(self, token: str, secret: str, row: dict[str, Any] | None) -> Identity:
         if row is None or row["revoked_at"] is not None:
             raise UnauthenticatedError("unknown or revoked API token")
         stored = str(row["secret_hash"])
@@ -161,7 +178,8 @@ class TokenVerifier:
                             self._checking.clear()
                         self._verified[mac] = (stored, time.monotonic() + self.ttl)
         return Identity(str(row["name"]), Role(str(row["role"])),
-                        (row["subscriber"] and str(row["subscriber"])) or None, token_id)
+                        (row["subscriber"] and str(row["subscriber"])) or None,
+                        str(row["id"]))
 
     def _fresh(self, mac: bytes, stored: str) -> bool:
         """Whether this token was verified against ``stored`` less than ``ttl`` ago."""

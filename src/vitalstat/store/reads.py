@@ -1,6 +1,6 @@
 """Reads of a few rows by key in ONE statement, outside any transaction: the API's hot
-path (every request reads its token; a subscriber's lookup reads its subscriber and the
-record). See :attr:`vitalstat.store.Store.reads`.
+path (every request reads its token; a subscriber's lookup reads its token, its
+subscriber and the record together). See :attr:`vitalstat.store.Store.reads`.
 
 A single ``SELECT`` sees one consistent snapshot on both backends without a ``BEGIN``
 (SQLite: the statement's own read transaction; PostgreSQL: the statement's snapshot in
@@ -25,15 +25,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select, bindparam, func, literal_column, select
+from sqlalchemy import Engine, Select, and_, bindparam, func, literal_column, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
+from vitalstat.domain.access import Role
 from vitalstat.domain.records import DeathRecord
 from vitalstat.store.repo import row_to_record
 from vitalstat.store.schema import api_tokens, records, releases, subscribers
 
-__all__ = ["MatchContext", "PointReads"]
+__all__ = ["MatchContext", "PointReads", "TokenLookup"]
 
 
 class _Compiled:
@@ -78,6 +79,18 @@ def _subscriber_and_record() -> Select[Any]:
                          .outerjoin(records, records.c.ssn == bindparam("ssn"))))
 
 
+def _token_and_lookup() -> Select[Any]:
+    # the token; the subscriber it speaks for; and the record, joined only for a live
+    # subscriber token (for any other key the database is not asked about the record)
+    one = select(literal_column("1").label("one")).subquery("one")
+    live = and_(records.c.ssn == bindparam("ssn"), api_tokens.c.revoked_at.is_(None),
+                api_tokens.c.role == bindparam("role"))
+    return (select(*api_tokens.c, *subscribers.c, *records.c)
+            .select_from(one.outerjoin(api_tokens, api_tokens.c.id == bindparam("id"))
+                         .outerjoin(subscribers, subscribers.c.name == api_tokens.c.subscriber)
+                         .outerjoin(records, live)))
+
+
 def _match_context() -> Select[Any]:
     # the latest release, a subscriber and a record: each outer-joined to the constant
     one = select(literal_column("1").label("one")).subquery("one")
@@ -98,6 +111,21 @@ class MatchContext:
     updated_at: str | None  # when that record last changed (as Tx.record_updated_at)
 
 
+@dataclass(frozen=True, slots=True)
+class TokenLookup:
+    """A token's row read together with what its lookup of one SSN needs."""
+
+    token: dict[str, Any] | None  # as Tx.token_row
+    subscriber: dict[str, Any] | None  # the row of the subscriber the token names
+    ssn: str  # the normalised SSN asked for
+    record_row: dict[str, Any] | None  # its record's row: None unless the token is a live
+    # subscriber token (turned into a record only on demand, after authentication)
+
+    def record(self) -> DeathRecord | None:
+        """The record (as Tx.get_record) read for a live subscriber token, else None."""
+        return None if self.record_row is None else row_to_record(self.record_row)
+
+
 class PointReads:
     """One-statement reads by key, outside any transaction (see the module docstring)."""
 
@@ -112,6 +140,7 @@ class PointReads:
         self._pair = _Compiled(_subscriber_and_record(), engine)
         self._split = len(subscribers.c)
         self._match = _Compiled(_match_context(), engine)
+        self._lookup = _Compiled(_token_and_lookup(), engine)
 
     def token_row(self, token_id: str) -> dict[str, Any] | None:
         """The ``api_tokens`` row ``token_id`` (as :meth:`Tx.token_row`), or ``None``."""
@@ -130,6 +159,22 @@ class PointReads:
         record = (row_to_record(dict(zip(names[cut:], row[cut:], strict=True)))
                   if row[cut] is not None else None)  # records.ssn: the primary key
         return sub, record
+
+    def token_and_lookup(self, token_id: str, ssn: str) -> TokenLookup:
+        """Token ``token_id``'s row, the row of the subscriber it names and, if it is an
+        unrevoked subscriber token, the record for the normalised ``ssn``: one statement
+        (one snapshot, one round trip) for a subscriber's lookup, the API's commonest
+        request. The secret is not checked here: see ``TokenVerifier``."""
+        row = self._fetch(self._lookup, {"id": token_id, "ssn": ssn,
+                                         "role": Role.SUBSCRIBER.value})
+        assert row is not None  # the constant side always yields one row
+        names = self._lookup.names
+        a, b = len(api_tokens.c), len(api_tokens.c) + len(subscribers.c)
+        return TokenLookup(
+            dict(zip(names[:a], row[:a], strict=True)) if row[0] is not None else None,
+            dict(zip(names[a:b], row[a:b], strict=True)) if row[a] is not None else None,
+            ssn,
+            dict(zip(names[b:], row[b:], strict=True)) if row[b] is not None else None)
 
     def match_context(self, subscriber: str | None, ssn: str | None) -> MatchContext:
         """The latest release, subscriber ``subscriber`` and the record for the normalised

@@ -17,12 +17,14 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
 from vitalstat.domain.access import Permission, allowed
-from vitalstat.errors import ForbiddenError, UnauthenticatedError
+from vitalstat.domain.identity import normalize_ssn
+from vitalstat.errors import ForbiddenError, UnauthenticatedError, ValidationError
 from vitalstat.services.tokens import Identity
+from vitalstat.store.reads import TokenLookup
 from vitalstat.web.errors import ERROR_RESPONSES
 
-__all__ = ["BODY_LIMIT", "UPLOAD_LIMIT", "caller", "check_routes", "identity", "operations",
-           "permission_of", "role_names", "route"]
+__all__ = ["BODY_LIMIT", "UPLOAD_LIMIT", "caller", "check_routes", "identity",
+           "lookup_read", "operations", "permission_of", "role_names", "route"]
 
 #: The largest request body any route takes (JSON, forms, evidence): 16 MiB. Larger is
 #: refused with 413 while it arrives, before it is parsed or stored.
@@ -37,11 +39,17 @@ _BEARER = "an API token: vs_<id>_<secret>"
 class _Guard(HTTPBearer):
     """A route's guard: its bearer token (in the OpenAPI, the one ``HTTPBearer`` scheme),
     authenticated, and the token's role allowed ``permission``. One dependency, not a
-    guard over a separate ``HTTPBearer`` one: each costs FastAPI a solve per request."""
+    guard over a separate ``HTTPBearer`` one: each costs FastAPI a solve per request.
 
-    def __init__(self, permission: Permission) -> None:
+    ``lookup``: the name of the route's SSN path parameter, for a route that looks one
+    record up. The token is then read together with what a subscriber's lookup of that
+    SSN needs, in one statement (``TokenVerifier.authenticate_lookup``), kept for the
+    handler (:func:`lookup_read`) only once the token is authenticated and allowed."""
+
+    def __init__(self, permission: Permission, lookup: str | None = None) -> None:
         super().__init__(auto_error=False, scheme_name="HTTPBearer", description=_BEARER)
         self.permission = permission
+        self.lookup = lookup
 
     # async: the token check is one primary-key read, cheaper in the event loop than a
     # hop to the threadpool and back on every request
@@ -50,19 +58,39 @@ class _Guard(HTTPBearer):
         if creds is None:
             raise UnauthenticatedError("an API token is required: "
                                        "Authorization: Bearer vs_<id>_<secret>")
-        who = request.app.state.verifier.authenticate(creds.credentials)
+        verifier = request.app.state.verifier
+        ssn = self._lookup_ssn(request)
+        read = None
+        if ssn is None:
+            who = verifier.authenticate(creds.credentials)
+        else:
+            who, read = verifier.authenticate_lookup(creds.credentials, ssn)
         if not allowed(who.role, self.permission):
             raise ForbiddenError(f"role {who.role.value} may not do this "
                                  f"(needs {self.permission.value})")
         request.state.identity = who
+        request.state.lookup = read
+
+    def _lookup_ssn(self, request: Request) -> str | None:
+        if self.lookup is None:
+            return None
+        try:
+            return normalize_ssn(str(request.path_params.get(self.lookup, "")))
+        except ValidationError:
+            return None  # the handler refuses it, after the token is checked as usual
 
 
-def _guard(permission: Permission) -> Callable[..., Any]:
+def _guard(permission: Permission, lookup: str | None) -> Callable[..., Any]:
     if permission is Permission.PUBLIC:
         async def public() -> None:
             return None
         return public
-    return _Guard(permission)
+    return _Guard(permission, lookup)
+
+
+def lookup_read(request: Request) -> TokenLookup | None:
+    """What the guard of a ``lookup=`` route read with the token (``None`` elsewhere)."""
+    return getattr(request.state, "lookup", None)
 
 
 def identity(request: Request) -> Identity:
@@ -83,13 +111,14 @@ def role_names(who: Identity) -> frozenset[str]:
 
 
 def route(router: APIRouter, method: str, path: str, permission: Permission,
-          upload: bool = False, **kwargs: Any
+          upload: bool = False, lookup: str | None = None, **kwargs: Any
           ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route with its permission (and the error statuses every route has).
     ``upload``: it takes a large file, up to :data:`UPLOAD_LIMIT` (others
-    :data:`BODY_LIMIT`)."""
+    :data:`BODY_LIMIT`). ``lookup``: its path parameter holding an SSN to look up,
+    read with the token (see ``_Guard``)."""
     return router.api_route(
-        path, methods=[method], dependencies=[Depends(_guard(permission))],
+        path, methods=[method], dependencies=[Depends(_guard(permission, lookup))],
         openapi_extra={"x-permission": permission.value},
         max_body_size=UPLOAD_LIMIT if upload else BODY_LIMIT,
         responses={**ERROR_RESPONSES, **kwargs.pop("responses", {})}, **kwargs)
