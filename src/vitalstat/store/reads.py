@@ -45,10 +45,14 @@ class _Compiled:
 
     def __init__(self, statement: Select[Any], engine: Engine) -> None:
         dialect = engine.dialect
-        compiled = statement.compile(dialect=dialect)
+        # positional parameters: a driver binds a tuple as given, where named ones are
+        # looked up and reordered on every execute (psycopg: ``%(name)s`` -> ``%s``)
+        positional = (dialect if dialect.paramstyle in ("qmark", "format", "numeric")
+                      else type(dialect)(paramstyle="format"))
+        compiled = statement.compile(dialect=positional)
         self.sql = str(compiled)
-        self.order: tuple[str, ...] | None = (
-            tuple(compiled.positiontup or ()) if compiled.positional else None)
+        assert compiled.positional
+        self.order: tuple[str, ...] = tuple(compiled.positiontup or ())
         columns = list(statement.selected_columns)
         self.names = [str(c.name) for c in columns]
         self.processors: list[tuple[int, Callable[[Any], Any]]] = []
@@ -57,8 +61,8 @@ class _Compiled:
             if processor is not None:
                 self.processors.append((i, processor))
 
-    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
-        return values if self.order is None else tuple(values[k] for k in self.order)
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[k] for k in self.order)
 
     def values(self, row: Sequence[Any]) -> list[Any]:
         out = list(row)
@@ -133,7 +137,9 @@ class PointReads:
         self._engine = engine
         self._dialect = engine.dialect
         self._dbapi_error: type[Exception] = engine.dialect.loaded_dbapi.Error
-        self._idle: list[Any] = []  # detached pool connections; list.pop/append are atomic
+        # detached pool connections, each with its driver cursor (reused: creating one
+        # costs about as much as the read); list.pop/append are atomic
+        self._idle: list[tuple[Any, Any]] = []
         # an in-memory SQLite database lives in its pool's one connection: borrow that
         self._borrow = isinstance(engine.pool, SingletonThreadPool | StaticPool)
         self._token = _Compiled(_token_by_id(), engine)
@@ -193,17 +199,26 @@ class PointReads:
 
     def close(self) -> None:
         while self._idle:
+            conn, cursor = self._idle.pop()
             with contextlib.suppress(Exception):
-                self._idle.pop().close()
+                cursor.close()
+            with contextlib.suppress(Exception):
+                conn.close()
 
     # ------------------------------------------------------------------ driver
-    def _take(self) -> Any:
+    def _take(self) -> tuple[Any, Any]:
         if not self._borrow:
             try:
                 return self._idle.pop()
             except IndexError:
                 pass
-        return self._connect()
+        conn = self._connect()
+        try:
+            return conn, conn.dbapi_connection.cursor()
+        except self._dbapi_error as exc:
+            with contextlib.suppress(Exception):
+                conn.close()
+            raise self._translate(exc, None, None) from None
 
     def _connect(self) -> Any:
         try:
@@ -232,13 +247,10 @@ class PointReads:
     def _fetch(self, query: _Compiled, values: Mapping[str, Any]) -> list[Any] | None:
         params = query.parameters(values)
         for attempt in (1, 2):
-            conn = self._take()
-            cursor = None
+            conn, cursor = self._take()
             try:
-                cursor = conn.cursor()
                 cursor.execute(query.sql, params)
                 rows = cursor.fetchall()  # to the end: SQLite's snapshot ends with it
-                cursor.close()
             except self._dbapi_error as exc:
                 gone = self._dialect.is_disconnect(exc, conn.dbapi_connection, cursor)
                 with contextlib.suppress(Exception):
@@ -251,8 +263,9 @@ class PointReads:
                     conn.close()
                 raise
             if self._borrow:
+                cursor.close()
                 conn.close()
             else:
-                self._idle.append(conn)
+                self._idle.append((conn, cursor))
             return query.values(rows[0]) if rows else None
         raise AssertionError("unreachable")  # pragma: no cover
