@@ -91,8 +91,11 @@ try:
         if "id" in cols:
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"(SELECT coalesce(max(id), 1) FROM {table.name}))")
-    cur.execute("ANALYZE")
     raw.commit()
+    # a registry in service has been vacuumed: without this, autovacuum works through the
+    # freshly copied tables (and the first reads set their hint bits) during the load run
+    raw.autocommit = True
+    cur.execute("VACUUM (ANALYZE)")
 finally:
     raw.close()
 copy_s = time.perf_counter() - t

@@ -91,12 +91,22 @@ def test_a_source_is_registered_once_with_its_ceiling(store: Store) -> None:
         assert [r["registered_by"] for r in tx.source_rows()] == ["alice"]
 
 
-def test_reports_are_deduplicated_per_source_by_payload_hash(store: Store) -> None:
+@pytest.mark.parametrize("direct_rows", [1000, 0])
+def test_reports_are_deduplicated_per_source_by_payload_hash(
+        store: Store, direct_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On each path (PostgreSQL: one INSERT for a small batch, else a temporary table
+    filled by COPY): duplicates skipped, within the batch too, and ids in line order."""
+    monkeypatch.setattr("vitalstat.store.repo._PG_DIRECT_ROWS", direct_rows)
     rows = [row(1, "123456789"), row(2, "223456789")]
-    _, new = new_batch(store, rows)
-    assert new == 2
-    _, again = new_batch(store, [*rows, row(3, "323456789")], sha="e" * 64)
-    assert again == 1
+    _, new = new_batch(store, [*rows, rows[0]._replace(line_no=9)])
+    assert new == 2  # the repeated line is the same report
+    _, again = new_batch(store, [*rows, row(3, "423456789"), row(4, "323456789")],
+                         sha="e" * 64)
+    assert again == 2
+    with store.transaction(write=False) as tx:
+        got = tx.conn.execute(text("SELECT line_no, ssn FROM reports ORDER BY id")).all()
+        assert [tuple(r) for r in got] == [(1, "123456789"), (2, "223456789"),
+                                           (3, "423456789"), (4, "323456789")]
     other = Source(SourceKind.FAMILY, "fam-1")
     _, elsewhere = new_batch(store, rows, source=other, sha="d" * 64)
     assert elsewhere == 2  # the same words from another source are another report

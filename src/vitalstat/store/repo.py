@@ -46,7 +46,8 @@ _RECORD_FIELDS = [c.name for c in records.columns]
 _RECORD_BY_SSN = select(records).where(records.c.ssn == bindparam("ssn"))
 _RECORD_UPDATED_AT = select(records.c.updated_at).where(records.c.ssn == bindparam("ssn"))
 _EVENT_INSERT = insert(events).returning(events.c.id)
-#: Up to this many reports in a batch, PostgreSQL inserts its new records directly.
+#: Up to this many reports in a batch, PostgreSQL inserts them and their new records
+#: directly, without the temporary table that serves a large file.
 _PG_DIRECT_ROWS = 1000
 _UNPUBLISHED_SSNS = select(records.c.ssn).where(records.c.status != RecordStatus.PUBLISHED.value)
 #: Text columns that are often empty for a whole file (never the identifying ones).
@@ -235,6 +236,8 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
             return 0
         if self.dialect == "sqlite":
             return self._insert_reports_sqlite(batch_id, source_pk, rows)
+        if len(rows) <= _PG_DIRECT_ROWS:
+            return self._insert_reports_values(batch_id, source_pk, rows)
         return self._insert_reports_copy(batch_id, source_pk, rows)
 
     def _insert_reports_sqlite(self, batch_id: int, source_pk: int,
@@ -258,6 +261,22 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
             return int(cursor.rowcount)
         finally:
             cursor.close()
+
+    def _insert_reports_values(self, batch_id: int, source_pk: int,
+                               rows: Sequence[ReportRow]) -> int:
+        # PostgreSQL, a small batch (an API request's few reports): one multi-row INSERT,
+        # where the temporary table for COPY costs a millisecond of catalog work alone
+        cols = ", ".join(REPORT_ROW_FIELDS)
+        one = "(" + ", ".join([str(int(batch_id)), str(int(source_pk)),
+                               *("%s" for _ in REPORT_ROW_FIELDS)]) + ")"
+        raw = self.conn.connection.driver_connection
+        with raw.cursor() as cur:  # type: ignore[union-attr]
+            cur.execute(
+                f"INSERT INTO reports (batch_id, source_pk, {cols}) VALUES "
+                + ", ".join(one for _ in rows)  # in line order: ids follow the lines
+                + " ON CONFLICT (ssn, source_pk, payload_hash) DO NOTHING",
+                [value for row in rows for value in row])
+            return int(cur.rowcount)
 
     def _insert_reports_copy(self, batch_id: int, source_pk: int,
                              rows: Sequence[ReportRow]) -> int:
