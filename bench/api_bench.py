@@ -94,8 +94,8 @@ try:
     raw.commit()
     # a registry in service has been vacuumed: without this, autovacuum works through the
     # freshly copied tables (and the first reads set their hint bits) during the load run
-    raw.autocommit = True
-    cur.execute("VACUUM (ANALYZE)")
+    raw.driver_connection.autocommit = True
+    raw.driver_connection.execute("VACUUM (ANALYZE)")
 finally:
     raw.close()
 copy_s = time.perf_counter() - t
