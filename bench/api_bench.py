@@ -96,6 +96,7 @@ try:
     # freshly copied tables (and the first reads set their hint bits) during the load run
     raw.driver_connection.autocommit = True
     raw.driver_connection.execute("VACUUM (ANALYZE)")
+    raw.driver_connection.autocommit = False  # back to the pool as it came
 finally:
     raw.close()
 copy_s = time.perf_counter() - t
@@ -256,7 +257,9 @@ def backend(name: str, url: str, dmf: Path, work: Path, args: argparse.Namespace
           f"{', copied from ' + copy_from.name if copy_from else ''})", flush=True)
     script, source = (SETUP_PG, str(copy_from)) if copy_from else (SETUP, str(dmf))
     setup = subprocess.run([sys.executable, "-c", script, url, source, str(work)],
-                           capture_output=True, text=True, check=True)
+                           capture_output=True, text=True)
+    if setup.returncode != 0:
+        raise SystemExit(f"[{name}] building the registry failed:\n{setup.stderr[-3000:]}")
     built = json.loads(setup.stdout.strip().splitlines()[-1])
     print(f"[{name}] {built.get('built_by', 'ingest')} {built['ingest_s']:.1f} s, "
           f"release {built['release_s']:.1f} s", flush=True)
