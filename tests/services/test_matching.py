@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 
 import pytest
 
@@ -114,24 +115,37 @@ def test_one_row_scoring_against_a_release_decides_as_the_file_engine(store,
         return [matching.match_one(store, row, actor="t", subscriber=sub, today=date(2026, 12, 1))
                 for sub in (None, "open-co") for row in rows]
 
-    here = run()
-    for sub in (None, "open-co"):
-        path = tmp_path / f"rows-{sub}.csv"
-        with path.open("w", newline="") as fh:
-            out = csv.writer(fh)
-            out.writerow(["id", "ssn", "first_name", "last_name", "dob"])
-            out.writerows([n, r["ssn"] or "", r["first_name"], r["last_name"], r["dob"]]
-                          for n, r in enumerate(rows))
-        matching.run_match(store, path, tmp_path / f"out-{sub}.csv", actor="t",
-                           subscriber=sub)
-        with (tmp_path / f"out-{sub}.csv").open() as fh:
-            filed = [(r["decision"], r["dmf_ssn"], r["reasons"]) for r in csv.DictReader(fh)]
-        start = 0 if sub is None else len(rows)
-        assert [(m.decision, m.dmf_ssn, m.reasons) for m in here[start:start + len(rows)]
-                ] == filed
-    assert {m.path for m in here} == {"scored"}
+    def same_as_the_file_engine() -> list[tuple]:
+        here = run()
+        for sub in (None, "open-co"):
+            path = tmp_path / f"rows-{sub}.csv"
+            with path.open("w", newline="") as fh:
+                out = csv.writer(fh)
+                out.writerow(["id", "ssn", "first_name", "last_name", "dob"])
+                out.writerows([n, r["ssn"] or "", r["first_name"], r["last_name"], r["dob"]]
+                              for n, r in enumerate(rows))
+            matching.run_match(store, path, tmp_path / f"out-{sub}.csv", actor="t",
+                               subscriber=sub)
+            with (tmp_path / f"out-{sub}.csv").open() as fh:
+                filed = [(r["decision"], r["dmf_ssn"], r["reasons"])
+                         for r in csv.DictReader(fh)]
+            start = 0 if sub is None else len(rows)
+            assert [(m.decision, m.dmf_ssn, m.reasons) for m in here[start:start + len(rows)]
+                    ] == filed
+        assert {m.path for m in here} == {"scored"}
+        return here
+
+    here = same_as_the_file_engine()
     assert [(m.decision, m.dmf_ssn) for m in here[:4]] == [
         ("review", "223456789"), ("match", "323456789"), ("match", "223456789"), ("none", "")]
+    # a record held after the release was built: both engines see it held now
+    with store.transaction() as tx:
+        held = tx.get_record("323456789")
+        assert held is not None
+        tx.save_record(replace(held, status=RecordStatus.HELD), now="2026-12-01T00:00:00+00:00",
+                       existed=True)
+    again = same_as_the_file_engine()
+    assert again[1].decision == "review" and "on hold" in again[1].reasons
 
 
 def test_a_quick_decision_is_the_full_one_or_none(store, tmp_path) -> None:

@@ -5,6 +5,7 @@ survive a dropped connection. Every test runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -278,3 +279,24 @@ def test_match_context_is_the_transactions_reads(store: Store) -> None:
     assert got.updated_at == NOW and got.record == REC
     both("bank", "123456789")
     both(None, "123456789")
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(statuses=st.lists(st.sampled_from(list(RecordStatus)), min_size=1, max_size=45),
+       extra=st.lists(st.from_regex(r"9[0-9]{8}", fullmatch=True), max_size=30))
+def test_unpublished_among_is_the_work_queues_for_these_ssns(
+        store: Store, statuses: list[RecordStatus], extra: list[str]) -> None:
+    """Which of some SSNs are not plainly published now: the full list's answer for just
+    those, however many are asked about (more than one statement's worth included),
+    with SSNs that have no record and repeats among them."""
+    with store.transaction() as tx:
+        tx.conn.execute(text("DELETE FROM records"))
+        for i, status in enumerate(statuses):
+            tx.save_record(replace(REC, ssn=f"{100000000 + i}", status=status,
+                                   review_reasons=()), now=NOW, existed=False)
+        everything = tx.unpublished_ssns()
+    asked = [f"{100000000 + i}" for i in range(len(statuses))] + extra + extra[:3]
+    assert store.reads.unpublished_among(asked) == frozenset(everything)
+    assert store.reads.unpublished_among(asked[::2]) == frozenset(everything & set(asked[::2]))
+    assert store.reads.unpublished_among([]) == frozenset()

@@ -330,17 +330,18 @@ def decide_one(store: Store, row: dict[str, str | None], *, subscriber: str | No
         if quick_only and (release is None
                            or str(release.records_parquet) not in _INDEX):
             return None
-        with store.transaction(write=False) as tx:
-            held = frozenset(tx.unpublished_ssns())
-            if release is not None:
-                candidates = _index_for(str(release.records_parquet)).candidates(
-                    ssn=cleaned["ssn"], dob=cleaned["dob"], first=cleaned["first_name"],
-                    last=cleaned["last_name"])
-            else:
+        if release is not None:
+            candidates = _index_for(str(release.records_parquet)).candidates(
+                ssn=cleaned["ssn"], dob=cleaned["dob"], first=cleaned["first_name"],
+                last=cleaned["last_name"])
+        else:
+            with store.transaction(write=False) as tx:
                 candidates = _unreleased_candidates(tx, cleaned)
         if sub is not None:
             candidates = candidates.filter(pa.array(admitted(
                 candidates, release_filter(sub.standing, today, rule))))
+        # whether a candidate is held now: only the candidates' records are read
+        held = store.reads.unpublished_among(candidates.column("ssn").to_pylist())
         result = decide_row(cleaned, problems, candidates, held_now=held, model=model,
                             profile=prof)
     if sub is not None:

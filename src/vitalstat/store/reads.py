@@ -30,11 +30,14 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from vitalstat.domain.access import Role
-from vitalstat.domain.records import DeathRecord
+from vitalstat.domain.records import DeathRecord, RecordStatus
 from vitalstat.store.repo import row_to_record
 from vitalstat.store.schema import api_tokens, records, releases, subscribers
 
 __all__ = ["MatchContext", "PointReads", "TokenLookup"]
+
+#: SSNs asked about in one statement by :meth:`PointReads.unpublished_among`
+_AMONG = 32
 
 
 class _Compiled:
@@ -95,6 +98,12 @@ def _token_and_lookup() -> Select[Any]:
                          .outerjoin(records, live)))
 
 
+def _unpublished_among(n: int) -> Select[Any]:
+    return select(records.c.ssn).where(
+        records.c.ssn.in_([bindparam(f"s{i}") for i in range(n)]),
+        records.c.status != bindparam("published"))
+
+
 def _match_context() -> Select[Any]:
     # the latest release, a subscriber and a record: each outer-joined to the constant
     one = select(literal_column("1").label("one")).subquery("one")
@@ -147,6 +156,7 @@ class PointReads:
         self._split = len(subscribers.c)
         self._match = _Compiled(_match_context(), engine)
         self._lookup = _Compiled(_token_and_lookup(), engine)
+        self._among: dict[int, _Compiled] = {}  # by the number of SSNs asked about
 
     def token_row(self, token_id: str) -> dict[str, Any] | None:
         """The ``api_tokens`` row ``token_id`` (as :meth:`Tx.token_row`), or ``None``."""
@@ -181,6 +191,23 @@ class PointReads:
             dict(zip(names[a:b], row[a:b], strict=True)) if row[a] is not None else None,
             ssn,
             dict(zip(names[b:], row[b:], strict=True)) if row[b] is not None else None)
+
+    def unpublished_among(self, ssns: Sequence[str]) -> frozenset[str]:
+        """Which of ``ssns`` have a record that is not plainly published now (held,
+        withdrawn, pending): as ``Tx.unpublished_ssns`` for just these, read by primary
+        key (a few candidates' SSNs, where the work queues may hold many thousands)."""
+        wanted = sorted(set(ssns))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _AMONG):
+            part = wanted[start:start + _AMONG]
+            query = self._among.get(len(part))
+            if query is None:
+                query = self._among.setdefault(
+                    len(part), _Compiled(_unpublished_among(len(part)), self._engine))
+            found.update(row[0] for row in self._fetch_all(query, {
+                "published": RecordStatus.PUBLISHED.value,
+                **{f"s{i}": ssn for i, ssn in enumerate(part)}}))
+        return frozenset(found)
 
     def match_context(self, subscriber: str | None, ssn: str | None) -> MatchContext:
         """The latest release, subscriber ``subscriber`` and the record for the normalised
@@ -245,6 +272,10 @@ class PointReads:
         return translate(exc)
 
     def _fetch(self, query: _Compiled, values: Mapping[str, Any]) -> list[Any] | None:
+        rows = self._fetch_all(query, values)
+        return rows[0] if rows else None
+
+    def _fetch_all(self, query: _Compiled, values: Mapping[str, Any]) -> list[list[Any]]:
         params = query.parameters(values)
         for attempt in (1, 2):
             conn, cursor = self._take()
@@ -267,5 +298,5 @@ class PointReads:
                 conn.close()
             else:
                 self._idle.append((conn, cursor))
-            return query.values(rows[0]) if rows else None
+            return [query.values(row) for row in rows]
         raise AssertionError("unreachable")  # pragma: no cover
