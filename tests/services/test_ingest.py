@@ -156,7 +156,7 @@ def test_every_stored_record_is_what_the_domain_says(sqlite_store: Store, tmp_pa
     """Bulk and per-SSN paths together always agree with the pure domain: consolidation,
     then the integrity rules."""
     with sqlite_store.engine.begin() as conn:  # fresh registry per example
-        for table in ("records", "reports", "batches", "sources"):
+        for table in ("records", "reports", "batches", "source_days", "sources"):
             conn.exec_driver_sql(f"DELETE FROM {table}")
     for i, (kind, rows) in enumerate(plan):
         body = [f"{ssn},{last},Ann,{dod},{dob},{proof}," for ssn, last, dod, dob, proof in rows]

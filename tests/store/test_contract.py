@@ -27,6 +27,7 @@ from vitalstat.store.repo import RECORD_ARROW_SCHEMA
 from vitalstat.store.schema import metadata
 
 SRC = Source(SourceKind.FUNERAL_HOME, "fh-1")
+NOW_TEXT = "2026-11-01T00:00:00+00:00"
 
 
 def row(line: int, ssn: str, *, last: str = "SMITH", dod: str = "2020-05-17",
@@ -241,3 +242,55 @@ def test_record_batches_are_the_same_through_either_reader(sqlite_store: Store) 
         columnar = [b for b in tx.record_batches(batch_rows=4)]
     assert pa.Table.from_batches(cursor).equals(pa.Table.from_batches(columnar))
     assert pa.Table.from_batches(columnar).schema == RECORD_ARROW_SCHEMA
+
+
+def test_a_sources_daily_count_adds_up_per_source_and_day(store: Store) -> None:
+    """The surge ceiling's count: each batch adds its new reports to its source's day and
+    gets the day's total back; other days and other sources are counted apart; a rolled
+    back batch counts nothing."""
+    other = Source(SourceKind.FAMILY, "fam-1")
+    with store.transaction() as tx:
+        a = tx.insert_source(SRC, actor="t", at=NOW_TEXT, surge_ceiling=None, note="")
+        b = tx.insert_source(other, actor="t", at=NOW_TEXT, surge_ceiling=None, note="")
+        assert tx.count_reports_received(a, "2026-11-01", 3) == 3
+        assert tx.count_reports_received(a, "2026-11-01", 0) == 3
+        assert tx.count_reports_received(a, "2026-11-01", 4) == 7
+        assert tx.count_reports_received(a, "2026-11-02", 1) == 1
+        assert tx.count_reports_received(b, "2026-11-01", 2) == 2
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        assert tx.count_reports_received(a, "2026-11-01", 100) == 107
+        raise RuntimeError("the batch fails")
+    with store.transaction() as tx:
+        assert tx.count_reports_received(a, "2026-11-01", 1) == 8
+
+
+def test_migration_0010_counts_the_batches_so_far(store_url: str) -> None:
+    """Upgrading a registry that has batches fills each source's days from them."""
+    from alembic import command
+
+    from vitalstat.store.engine import _alembic_config
+
+    store = Store.open(store_url)
+    try:
+        with store.engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "0009")
+        with store.engine.begin() as conn:
+            conn.execute(text("INSERT INTO sources (id, kind, source_id, registered_at, "
+                              "registered_by, note) VALUES (1, 'funeral-home', 'fh', "
+                              "'2026-11-01T00:00:00+00:00', 't', '')"))
+            for n, (at, new) in enumerate([("2026-11-01T08:00:00+00:00", 2),
+                                           ("2026-11-01T23:59:59.999999+00:00", 5),
+                                           ("2026-11-02T00:00:00+00:00", 1)], start=1):
+                conn.execute(text(
+                    "INSERT INTO batches (id, source_pk, file_name, file_sha256, format, "
+                    "received_at, actor, lines, reports_new, reports_duplicate, "
+                    "lines_quarantined) VALUES (:n, 1, 'f', :sha, 'csv', :at, 't', 1, :new, "
+                    "0, 0)"), {"n": n, "sha": f"{n:064d}", "at": at, "new": new})
+        assert store.migrate() == store.head_revision()
+        with store.transaction() as tx:
+            rows = tx.conn.execute(text(
+                "SELECT day, reports_new FROM source_days ORDER BY day")).all()
+            assert [tuple(r) for r in rows] == [("2026-11-01", 7), ("2026-11-02", 1)]
+            assert tx.count_reports_received(1, "2026-11-01", 1) == 8
+    finally:
+        store.close()

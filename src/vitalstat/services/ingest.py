@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time
+from datetime import datetime
 from pathlib import Path
 
 from vitalstat.domain.consolidate import lone_report_terms
@@ -184,10 +184,10 @@ def _consolidate_batch(tx: Tx, batch_id: int, after: int, source: Source, source
     screen = lone_report_screen(source.kind, today, rules)
     assessed = [assess(tx, ssn, today=today, rules=rules)
                 for ssn in tx.batch_ssns_needing_consolidation(batch_id, after, screen)]
-    day_start = datetime.combine(today, time(), UTC).isoformat(timespec="microseconds")
     extra = batch_holds(
         kind=source.kind,
-        reported_today=tx.reports_received_since(source_pk, day_start) + result.reports_new,
+        reported_today=tx.count_reports_received(source_pk, today.isoformat(),
+                                                 result.reports_new),
         flagged_people=sum(a.flagged for a in assessed), rules=rules)
     result.batch_reasons = [r.value for r in extra]
     for item in assessed:

@@ -15,7 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, RowMapping, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from vitalstat.audit.encoding import canonical_json
 from vitalstat.domain.identity import PartialDate, PersonName
@@ -46,6 +56,11 @@ _RECORD_FIELDS = [c.name for c in records.columns]
 _RECORD_BY_SSN = select(records).where(records.c.ssn == bindparam("ssn"))
 _RECORD_UPDATED_AT = select(records.c.updated_at).where(records.c.ssn == bindparam("ssn"))
 _EVENT_INSERT = insert(events).returning(events.c.id)
+_COUNT_DAY = text(
+    "INSERT INTO source_days (source_pk, day, reports_new) VALUES (:source_pk, :day, :new) "
+    "ON CONFLICT (source_pk, day) DO UPDATE "
+    "SET reports_new = source_days.reports_new + excluded.reports_new "
+    "RETURNING reports_new")
 #: Up to this many reports in a batch, PostgreSQL inserts them and their new records
 #: directly, without the temporary table that serves a large file.
 _PG_DIRECT_ROWS = 1000
@@ -382,12 +397,14 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         self.conn.exec_driver_sql("DROP TABLE sole_records")
         return int(result.rowcount)
 
-    def reports_received_since(self, source_pk: int, since: str) -> int:
-        """New reports from this source in batches received at or after ``since``."""
-        return int(self.conn.execute(
-            select(func.coalesce(func.sum(batches.c.reports_new), 0)).where(
-                and_(batches.c.source_pk == source_pk, batches.c.received_at >= since))
-        ).scalar_one())
+    def count_reports_received(self, source_pk: int, day: str, new: int) -> int:
+        """Add ``new`` reports to what this source sent on ``day`` (UTC, ``YYYY-MM-DD``);
+        returns the day's total, these included. On PostgreSQL the row stays locked to
+        the end of the transaction, so two batches from one source are counted (and
+        checked against its ceiling) one after the other, not both against the same
+        total."""
+        return int(self.conn.execute(_COUNT_DAY, {"source_pk": source_pk, "day": day,
+                                                  "new": new}).scalar_one())
 
     # ----------------------------------------------------------------- records
     def get_record(self, ssn: str) -> DeathRecord | None:

@@ -52,6 +52,7 @@ __all__ = [
     "releases",
     "reports",
     "signing_keys",
+    "source_days",
     "sources",
     "subscribers",
 ]
@@ -97,9 +98,17 @@ batches = Table(
     Column("reports_duplicate", Integer, nullable=False),
     Column("lines_quarantined", Integer, nullable=False),
     UniqueConstraint("source_pk", "file_sha256"),
-    # a source's batches of the last day (its surge ceiling), without reading all its
-    # batches ever: an API client sends one batch a request (migration 0009)
-    Index("ix_batches_source_received", "source_pk", "received_at"),
+)
+
+#: New reports a source sent each day (UTC), the surge ceiling's count: one row read and
+#: bumped per batch, where summing the day's batches grew with every batch (an API client
+#: sends one a request). Kept in the batch's own transaction (migration 0010).
+source_days = Table(
+    "source_days",
+    metadata,
+    Column("source_pk", Integer, ForeignKey("sources.id"), primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    Column("reports_new", Integer, nullable=False),
 )
 
 def _death_columns() -> list[Column[object]]:
