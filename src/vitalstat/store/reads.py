@@ -14,8 +14,8 @@ events, e.g. SQLite's pragmas, apply), are detached from its pool and set to aut
 and wait in a free list between reads (an in-memory SQLite database, which lives in its
 pool's one connection, is read on that connection). Driver errors are translated as
 everywhere else (:func:`vitalstat.store.engine.translate`); a connection the server
-dropped is replaced and the read tried once more (what the pool's pre-ping does for
-transactions).
+dropped is replaced and the read tried once more (what the pool's ping of an idle
+connection does for transactions).
 """
 
 from __future__ import annotations
@@ -74,26 +74,43 @@ class _Compiled:
         return out
 
 
+def _one() -> Any:
+    """A one-row constant to outer-join the rows read by key to: the statement yields
+    exactly one row, whichever of them exist."""
+    return select(literal_column("1").label("one")).subquery("one")
+
+
+def _parts(row: Sequence[Any], names: Sequence[str], *tables: Any
+           ) -> list[dict[str, Any] | None]:
+    """``row`` cut into one dict per table (its columns, in order), or None for a table
+    whose row was not found: its first column, the primary key, is then NULL."""
+    out: list[dict[str, Any] | None] = []
+    start = 0
+    for table in tables:
+        end = start + len(table.c)
+        out.append(dict(zip(names[start:end], row[start:end], strict=True))
+                   if row[start] is not None else None)
+        start = end
+    return out
+
+
 def _token_by_id() -> Select[Any]:
     return select(api_tokens).where(api_tokens.c.id == bindparam("id"))
 
 
 def _subscriber_and_record() -> Select[Any]:
-    # one row whichever of the two exists: both outer-joined to a one-row constant
-    one = select(literal_column("1").label("one")).subquery("one")
     return (select(*subscribers.c, *records.c)
-            .select_from(one.outerjoin(subscribers, subscribers.c.name == bindparam("name"))
+            .select_from(_one().outerjoin(subscribers, subscribers.c.name == bindparam("name"))
                          .outerjoin(records, records.c.ssn == bindparam("ssn"))))
 
 
 def _token_and_lookup() -> Select[Any]:
     # the token; the subscriber it speaks for; and the record, joined only for a live
     # subscriber token (for any other key the database is not asked about the record)
-    one = select(literal_column("1").label("one")).subquery("one")
     live = and_(records.c.ssn == bindparam("ssn"), api_tokens.c.revoked_at.is_(None),
                 api_tokens.c.role == bindparam("role"))
     return (select(*api_tokens.c, *subscribers.c, *records.c)
-            .select_from(one.outerjoin(api_tokens, api_tokens.c.id == bindparam("id"))
+            .select_from(_one().outerjoin(api_tokens, api_tokens.c.id == bindparam("id"))
                          .outerjoin(subscribers, subscribers.c.name == api_tokens.c.subscriber)
                          .outerjoin(records, live)))
 
@@ -105,11 +122,10 @@ def _unpublished_among(n: int) -> Select[Any]:
 
 
 def _match_context() -> Select[Any]:
-    # the latest release, a subscriber and a record: each outer-joined to the constant
-    one = select(literal_column("1").label("one")).subquery("one")
+    # the latest release, a subscriber and a record
     newest = select(func.max(releases.c.id)).scalar_subquery()
     return (select(*releases.c, *subscribers.c, *records.c)
-            .select_from(one.outerjoin(releases, releases.c.id == newest)
+            .select_from(_one().outerjoin(releases, releases.c.id == newest)
                          .outerjoin(subscribers, subscribers.c.name == bindparam("name"))
                          .outerjoin(records, records.c.ssn == bindparam("ssn"))))
 
@@ -153,7 +169,6 @@ class PointReads:
         self._borrow = isinstance(engine.pool, SingletonThreadPool | StaticPool)
         self._token = _Compiled(_token_by_id(), engine)
         self._pair = _Compiled(_subscriber_and_record(), engine)
-        self._split = len(subscribers.c)
         self._match = _Compiled(_match_context(), engine)
         self._lookup = _Compiled(_token_and_lookup(), engine)
         self._among: dict[int, _Compiled] = {}  # by the number of SSNs asked about
@@ -169,12 +184,8 @@ class PointReads:
         normalised ``ssn`` (as :meth:`Tx.get_record`), read in one statement."""
         row = self._fetch(self._pair, {"name": name, "ssn": ssn})
         assert row is not None  # the constant side always yields one row
-        names, cut = self._pair.names, self._split
-        sub = (dict(zip(names[:cut], row[:cut], strict=True))
-               if row[0] is not None else None)  # subscribers.id: never NULL when found
-        record = (row_to_record(dict(zip(names[cut:], row[cut:], strict=True)))
-                  if row[cut] is not None else None)  # records.ssn: the primary key
-        return sub, record
+        sub, rec = _parts(row, self._pair.names, subscribers, records)
+        return sub, row_to_record(rec) if rec is not None else None
 
     def token_and_lookup(self, token_id: str, ssn: str) -> TokenLookup:
         """Token ``token_id``'s row, the row of the subscriber it names and, if it is an
@@ -184,13 +195,8 @@ class PointReads:
         row = self._fetch(self._lookup, {"id": token_id, "ssn": ssn,
                                          "role": Role.SUBSCRIBER.value})
         assert row is not None  # the constant side always yields one row
-        names = self._lookup.names
-        a, b = len(api_tokens.c), len(api_tokens.c) + len(subscribers.c)
-        return TokenLookup(
-            dict(zip(names[:a], row[:a], strict=True)) if row[0] is not None else None,
-            dict(zip(names[a:b], row[a:b], strict=True)) if row[a] is not None else None,
-            ssn,
-            dict(zip(names[b:], row[b:], strict=True)) if row[b] is not None else None)
+        token, sub, rec = _parts(row, self._lookup.names, api_tokens, subscribers, records)
+        return TokenLookup(token, sub, ssn, rec)
 
     def unpublished_among(self, ssns: Sequence[str]) -> frozenset[str]:
         """Which of ``ssns`` have a record that is not plainly published now (held,
@@ -215,14 +221,9 @@ class PointReads:
         never seen newer than the release it is checked against, or the other way."""
         row = self._fetch(self._match, {"name": subscriber, "ssn": ssn})
         assert row is not None  # the constant side always yields one row
-        names = self._match.names
-        a, b = len(releases.c), len(releases.c) + len(subscribers.c)
-        rec = dict(zip(names[b:], row[b:], strict=True)) if row[b] is not None else None
-        return MatchContext(
-            dict(zip(names[:a], row[:a], strict=True)) if row[0] is not None else None,
-            dict(zip(names[a:b], row[a:b], strict=True)) if row[a] is not None else None,
-            row_to_record(rec) if rec is not None else None,
-            str(rec["updated_at"]) if rec is not None else None)
+        release, sub, rec = _parts(row, self._match.names, releases, subscribers, records)
+        return MatchContext(release, sub, row_to_record(rec) if rec is not None else None,
+                            str(rec["updated_at"]) if rec is not None else None)
 
     def close(self) -> None:
         while self._idle:
@@ -255,7 +256,7 @@ class PointReads:
             driver = conn.dbapi_connection
             conn.detach()  # ours now: closing it closes it
             if self._dialect.name == "postgresql":
-                driver.rollback()  # a pre-ping may have opened a transaction
+                driver.rollback()  # the pool's ping may have opened a transaction
                 driver.autocommit = True
             # SQLite: the engine's connect event leaves isolation_level None, and the
             # driver never opens a transaction before a SELECT in any case

@@ -69,7 +69,8 @@ class _Guard(HTTPBearer):
             raise ForbiddenError(f"role {who.role.value} may not do this "
                                  f"(needs {self.permission.value})")
         request.state.identity = who
-        request.state.lookup = read
+        if self.lookup is not None:
+            request.state.lookup = read
 
     def _lookup_ssn(self, request: Request) -> str | None:
         if self.lookup is None:
