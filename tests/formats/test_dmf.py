@@ -429,8 +429,12 @@ def test_fast_path_equals_reference_path(
             (c.rows, c.problems, c.lines, c.nbytes)
             for c in _read(path, chunk_lines=chunk_lines, fast=False)
         ]
+        packed = list(_read(path, chunk_lines=chunk_lines, fast=True, packed=True))
     assert fast == ref
     assert sum(c[3] for c in fast) == len(data)
+    # packed runs (a bulk load's form) hold the same rows, in the same line order
+    assert [(c.all_rows(), c.problems, c.lines, c.nbytes) for c in packed] == ref
+    assert all(c.valid == len(rows) for c, (rows, *_) in zip(packed, ref, strict=True))
     # and the reference is parse_row applied line by line
     flat = [x for rows, problems, _, _ in ref for x in (*rows, *problems)]
     assert sorted(r.line_no if isinstance(r, ReportRow) else r.line for r in flat) == list(
@@ -474,6 +478,9 @@ def test_clean_lines_never_reach_the_reference_path(
     write_dmf(path, entries * 10)
     rows = _rows(path, chunk_lines=7)
     assert len(rows) == 30 and calls == []
+    packed = list(read_dmf(path, chunk_lines=7, packed=True))  # a bulk load's form
+    assert [c.rows for c in packed] == [[]] * 5 and [c.valid for c in packed] == [7] * 4 + [2]
+    assert [r for c in packed for r in c.all_rows()] == rows and calls == []
     assert (rows[1].last_name, rows[1].suffix, rows[1].date_of_birth) == (
         "GARCIA",
         "JR",

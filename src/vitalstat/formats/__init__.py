@@ -44,19 +44,21 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 
 
 def read_reports(
-    path: str | os.PathLike[str], fmt: str | None = None, *, chunk_lines: int = 50_000
+    path: str | os.PathLike[str], fmt: str | None = None, *, chunk_lines: int = 50_000,
+    packed: bool = False,
 ) -> Iterator[Chunk]:
     """Stream the death reports in ``path`` as chunks of at most ``chunk_lines`` lines.
 
     ``fmt`` is ``"dmf"``, ``"csv"`` or ``"parquet"`` (any case); ``None`` detects it from
     the file name. An unknown ``fmt`` raises :class:`ValidationError` (field ``format``)
-    at once, before any reading.
+    at once, before any reading. ``packed``: a reader that can may leave runs of rows
+    packed (``Chunk.packed``), as a bulk load wants them.
     """
     kind = detect_format(path) if fmt is None else fmt.strip().lower()
     if kind == "dmf":
         from vitalstat.formats.dmf import read_dmf
 
-        return read_dmf(path, chunk_lines=chunk_lines)
+        return read_dmf(path, chunk_lines=chunk_lines, packed=packed)
     if kind == "csv":
         from vitalstat.formats.tabular import read_csv
 

@@ -9,24 +9,21 @@ same rows and problems.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import itertools
-from collections.abc import Iterator
 from functools import partial
-from operator import itemgetter, methodcaller
+from operator import methodcaller
 
 import numpy as np
 
 from vitalstat.domain.identity import SUFFIXES, split_suffix
 from vitalstat.errors import LineProblem
 from vitalstat.formats.dmf import _S, _SPACE, RECORD_LENGTH, parse_row
-from vitalstat.formats.rows import Chunk, ReportRow
+from vitalstat.formats.rows import PACKED_FIELDS, PACKED_WIDTH, Chunk, PackedRows, ReportRow
 
 __all__ = ["BLOCK_LINES", "process_fast"]
 
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
-_new_row = partial(tuple.__new__, ReportRow)
 try:  # CPython's own SHA-256 costs less per call than OpenSSL's for 100-byte inputs
     from _sha2 import sha256 as _sha256  # type: ignore[import-not-found]  # 3.12+
 except ImportError:  # pragma: no cover - depends on the interpreter
@@ -98,20 +95,10 @@ def _clean(t: np.ndarray) -> np.ndarray:
     return ok & _blank(t[_S["blank"]])
 
 
-def _strings(c: np.ndarray, field: str, *, rstrip: bool = True) -> list[str]:
-    """One field of every line (``c``: one line per row) as ``str``."""
-    f = c[:, _S[field]]
-    if rstrip and bool((f == _SPACE).all()):  # e.g. state and ZIPs, blank since 2011
-        return [""] * len(f)
-    wide = f.astype(np.uint32)
-    text = wide.view(np.dtype(("U", wide.shape[1]))).ravel()
-    return (np.strings.rstrip(text, " ") if rstrip else text).tolist()
-
-
 def _iso(c: np.ndarray, field: str) -> np.ndarray:
-    """A ``MMDDCCYY`` field of every line -> ``CCYY-MM-DD`` code points, one row per line."""
+    """A ``MMDDCCYY`` field of every line -> ``CCYY-MM-DD`` bytes, one row per line."""
     f = c[:, _S[field]]
-    out = np.empty((len(c), 10), dtype=np.uint32)
+    out = np.empty((len(c), 10), dtype=np.uint8)
     out[:, 0:4] = f[:, 4:8]
     out[:, 5:7] = f[:, 0:2]
     out[:, 8:10] = f[:, 2:4]
@@ -121,6 +108,12 @@ def _iso(c: np.ndarray, field: str) -> np.ndarray:
 
 #: Lines per vectorised step: small enough for the CPU cache, large enough to amortise.
 BLOCK_LINES = 8192
+_PACKED_AT = dict(zip((name for name, _ in PACKED_FIELDS),
+                      itertools.accumulate((w for _, w in PACKED_FIELDS), initial=0),
+                      strict=False))
+#: Packed fields copied from the DMF line as they are.
+_AS_IS = ("ssn", "last_name", "suffix", "first_name", "middle_name", "state",
+          "zip_residence", "zip_payment")
 
 
 def process_fast(
@@ -129,20 +122,22 @@ def process_fast(
     """Vectorised reading of clean lines; every other line goes through :func:`parse_row`."""
     for i in range(0, len(starts), BLOCK_LINES):
         j = i + BLOCK_LINES
-        rows, problems = _fast_block(buf, starts[i:j], ends[i:j], first_line + i, file)
+        runs, rows, problems = _fast_block(buf, starts[i:j], ends[i:j], first_line + i, file)
+        chunk.packed.extend(runs)
         chunk.rows.extend(rows)
         chunk.problems.extend(problems)
 
 
 def _fast_block(
     buf: bytes, starts: np.ndarray, ends: np.ndarray, first_line: int, file: str
-) -> tuple[list[ReportRow], list[LineProblem]]:
+) -> tuple[list[PackedRows], list[ReportRow], list[LineProblem]]:
+    runs: list[PackedRows] = []
     rows: list[ReportRow] = []
     problems: list[LineProblem] = []
     n = len(starts)
     good_idx = np.flatnonzero(ends - starts == RECORD_LENGTH)
     m = len(good_idx)
-    clean_idx = good_idx[:0]
+    packed_idx = good_idx[:0]
     if m:
         gs = starts[good_idx]
         stride = int(gs[1] - gs[0]) if m > 1 else RECORD_LENGTH + 1
@@ -153,73 +148,68 @@ def _fast_block(
             arr = np.frombuffer(joined, np.uint8).reshape(m, RECORD_LENGTH)
         t = np.ascontiguousarray(arr.T)
         ok = _clean(t)
-        clean_idx = good_idx[ok]
-        if len(clean_idx):
-            dob, last = t[_S["date_of_birth"]], t[_S["last_name"]]
-            unknown_dob = (_blank(dob, 48) | _blank(dob))[ok]
+        packed_idx = good_idx[ok]
+        if len(packed_idx):
+            dob = t[_S["date_of_birth"]]
+            fields = _pack(arr[ok], (_blank(dob, 48) | _blank(dob))[ok])
+            last = t[_S["last_name"]]
             compound = _any((last[1:] != _SPACE) & (last[:-1] == _SPACE))[ok]
-            made = _fast_rows(arr[ok], (clean_idx + first_line).tolist(), unknown_dob, compound)
-            # Building many small tuples at once triggers the cyclic GC for nothing
-            # (they only hold str, int and None); pause it for this one statement.
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
-                rows = list(made)
-            finally:
-                if enabled:
-                    gc.enable()
-    if len(clean_idx) == n:
-        return rows, problems
+            _split_suffixes(fields, np.flatnonzero(compound).tolist())
+            # one run per stretch of consecutive lines
+            cuts = [0, *(np.flatnonzero(np.diff(packed_idx) != 1) + 1).tolist(), len(packed_idx)]
+            runs = [PackedRows.pack(first_line + int(packed_idx[a]), fields[a:b])
+                    for a, b in itertools.pairwise(cuts)]
+    if len(packed_idx) == n:
+        return runs, rows, problems
     slow = np.ones(n, dtype=bool)
-    slow[clean_idx] = False
-    slow_rows: list[ReportRow] = []
+    slow[packed_idx] = False
     for i in np.flatnonzero(slow).tolist():
         s, e = int(starts[i]), int(ends[i])
         item = parse_row(buf[s:e], file=file, line_no=first_line + i)
         if isinstance(item, LineProblem):
             problems.append(item)
         else:
-            slow_rows.append(item)
-    if slow_rows:
-        rows = sorted(rows + slow_rows, key=itemgetter(0))
-    return rows, problems
+            rows.append(item)
+    return runs, rows, problems
 
 
-def _fast_rows(
-    c: np.ndarray, line_nos: list[int], unknown_dob: np.ndarray, compound: np.ndarray
-) -> Iterator[ReportRow]:
-    """Rows for clean lines ``c`` (one 100-byte line per row), as ``parse_row`` makes them."""
-    act = c[:, 0:1].astype(np.uint32)
-    act[act == _SPACE] = ord("A")
-    proof = c[:, _S["proof"]].astype(np.uint32)
-    proof[(proof == _SPACE) | (proof == ord("N"))] = 0  # blank and legacy N: unknown
-    dob_iso = _iso(c, "date_of_birth")
-    dob_iso[unknown_dob] = 0
-    dobs: list[str | None] = dob_iso.view(np.dtype(("U", 10))).ravel().tolist()
-    for i in np.flatnonzero(unknown_dob).tolist():
-        dobs[i] = None
-    last, suffix = _strings(c, "last_name"), _strings(c, "suffix")
-    # The domain splits a suffix word off a compound last name ("SMITH JR").
-    for i in np.flatnonzero(compound).tolist():
-        if last[i].endswith(_SUFFIX_ENDINGS):
-            head, word = split_suffix(last[i])
-            last[i], suffix[i] = head, suffix[i] or word
+def _split_suffixes(fields: np.ndarray, compound: list[int]) -> None:
+    """The domain splits a suffix word off a compound last name ("SMITH JR"): do the same
+    in the packed rows ``compound`` (the only ones whose last name has a space)."""
+    last_at, suffix_at = _PACKED_AT["last_name"], _PACKED_AT["suffix"]
+    for i in compound:
+        last = fields[i, last_at : last_at + 20].tobytes().decode("ascii").rstrip()
+        if not last.endswith(_SUFFIX_ENDINGS):
+            continue
+        head, word = split_suffix(last)
+        suffix = fields[i, suffix_at : suffix_at + 4].tobytes().decode("ascii").rstrip()
+        fields[i, last_at : last_at + 20] = np.frombuffer(head.ljust(20).encode(), np.uint8)
+        fields[i, suffix_at : suffix_at + 4] = np.frombuffer(
+            (suffix or word).ljust(4).encode(), np.uint8)
+
+
+def _pack(c: np.ndarray, unknown_dob: np.ndarray) -> np.ndarray:
+    """Clean lines ``c`` (one 100-byte line per row) as packed rows (``PACKED_FIELDS``),
+    holding what ``parse_row`` makes of them."""
+    out = np.empty((len(c), PACKED_WIDTH), dtype=np.uint8)
+
+    def put(name: str, values: np.ndarray) -> None:
+        at = _PACKED_AT[name]
+        out[:, at : at + values.shape[1]] = values
+
+    action = c[:, 0:1].copy()
+    action[action == _SPACE] = ord("A")
+    put("action", action)
+    for name in _AS_IS:
+        put(name, c[:, _S[name]])
+    proof = c[:, _S["proof"]].copy()
+    proof[proof == ord("N")] = _SPACE  # blank and legacy N: unknown
+    put("proof", proof)
+    put("date_of_death", _iso(c, "date_of_death"))
+    dob = _iso(c, "date_of_birth")
+    dob[unknown_dob] = _SPACE
+    put("date_of_birth", dob)
     payloads = c.view(np.dtype(("S", RECORD_LENGTH))).ravel().tolist()
-    columns = (
-        line_nos,
-        act.view(np.dtype(("U", 1))).ravel().tolist(),
-        _strings(c, "ssn", rstrip=False),
-        last,
-        suffix,
-        _strings(c, "first_name"),
-        _strings(c, "middle_name"),
-        proof.view(np.dtype(("U", 1))).ravel().tolist(),
-        _iso(c, "date_of_death").view(np.dtype(("U", 10))).ravel().tolist(),
-        dobs,
-        _strings(c, "state"),
-        _strings(c, "zip_residence"),
-        _strings(c, "zip_payment"),
-        *itertools.repeat(itertools.repeat(""), 5),  # sex, reporter x3, source_report_id
-        list(map(_hexdigest, map(_sha256, payloads))),
-    )
-    return map(_new_row, zip(*columns))  # noqa: B905 - repeat() is endless
+    digests = "".join(map(_hexdigest, map(_sha256, payloads))).encode("ascii")
+    put("payload_hash", np.frombuffer(digests, np.uint8).reshape(len(c), 64))
+    return out

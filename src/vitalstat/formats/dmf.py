@@ -311,7 +311,8 @@ _SPACE = 32
 MAX_LINE_BYTES = 1 << 20
 
 
-def read_dmf(path: str | os.PathLike[str], *, chunk_lines: int = 50_000) -> Iterator[Chunk]:
+def read_dmf(path: str | os.PathLike[str], *, chunk_lines: int = 50_000,
+             packed: bool = False) -> Iterator[Chunk]:
     """Stream a DMF file as :class:`Chunk` s of at most ``chunk_lines`` lines.
 
     The file is read in binary blocks of about ``chunk_lines`` lines, so memory stays
@@ -320,24 +321,28 @@ def read_dmf(path: str | os.PathLike[str], *, chunk_lines: int = 50_000) -> Iter
     at the end of the file are ignored (elsewhere they are bad lines). Each line becomes
     a :class:`ReportRow` (payload = its 100 bytes) or a :class:`LineProblem`.
     ``Chunk.lines`` counts the rows and problems in the chunk; the ``nbytes`` of all
-    chunks add up to the file size.
+    chunks add up to the file size. With ``packed``, runs of clean lines stay packed
+    (``Chunk.packed``, see :class:`~vitalstat.formats.rows.PackedRows`) for a bulk load.
     """
-    return _read(path, chunk_lines=chunk_lines, fast=True)
+    return _read(path, chunk_lines=chunk_lines, fast=True, packed=packed)
 
 
-def _read(path: str | os.PathLike[str], *, chunk_lines: int, fast: bool) -> Iterator[Chunk]:
+def _read(path: str | os.PathLike[str], *, chunk_lines: int, fast: bool,
+          packed: bool = False) -> Iterator[Chunk]:
     if chunk_lines < 1:
         raise ValidationError("must be at least 1", field="chunk_lines")
     file = os.fspath(path)
     with open(path, "rb") as fh:
-        yield from _Reader(file, fh, chunk_lines, fast).chunks()
+        yield from _Reader(file, fh, chunk_lines, fast, packed).chunks()
 
 
 class _Reader:
     """The block loop of :func:`read_dmf`: line bookkeeping, trailing blank lines."""
 
-    def __init__(self, file: str, fh: BinaryIO, chunk_lines: int, fast: bool) -> None:
+    def __init__(self, file: str, fh: BinaryIO, chunk_lines: int, fast: bool,
+                 packed: bool) -> None:
         self.file = file
+        self.packed = packed
         self.fh = fh
         self.chunk_lines = chunk_lines
         self.block = chunk_lines * (RECORD_LENGTH + 1)
@@ -406,7 +411,9 @@ class _Reader:
                 self.pending[-1][1] += 1
             else:
                 self.pending.append([length, 1])
-        chunk.lines = len(chunk.rows) + len(chunk.problems)
+        if not self.packed:
+            chunk.unpack()
+        chunk.lines = chunk.valid + len(chunk.problems)
         yield chunk
 
     def _flush_pending(self, before: int) -> Iterator[Chunk]:

@@ -8,16 +8,29 @@ Readers (``dmf``, ``tabular``) turn each input line into either a :class:`Report
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numpy as np
+
 from vitalstat.domain.identity import PartialDate, PersonName, normalize_ssn
 from vitalstat.domain.reports import Action, ProofLevel
 from vitalstat.errors import LineProblem, ValidationError
 
-__all__ = ["REPORT_ROW_FIELDS", "Chunk", "ReportRow", "build_row", "iter_rows", "payload_hash"]
+__all__ = [
+    "PACKED_FIELDS",
+    "PACKED_WIDTH",
+    "REPORT_ROW_FIELDS",
+    "Chunk",
+    "PackedRows",
+    "ReportRow",
+    "build_row",
+    "iter_rows",
+    "payload_hash",
+]
 
 
 class ReportRow(NamedTuple):
@@ -47,14 +60,91 @@ class ReportRow(NamedTuple):
 REPORT_ROW_FIELDS: tuple[str, ...] = ReportRow._fields
 
 
+#: The packed form of a run of rows (:class:`PackedRows`): each row one fixed-width
+#: record of these fields, space-padded ASCII, in this order. A field's value is its text
+#: with trailing spaces removed; a date left all blank is None. The row fields not listed
+#: here (sex, reporter, source report id) are empty.
+PACKED_FIELDS: tuple[tuple[str, int], ...] = (
+    ("action", 1), ("ssn", 9), ("last_name", 20), ("suffix", 4), ("first_name", 15),
+    ("middle_name", 15), ("proof", 1), ("date_of_death", 10), ("date_of_birth", 10),
+    ("state", 2), ("zip_residence", 5), ("zip_payment", 5), ("payload_hash", 64),
+)
+PACKED_WIDTH = sum(width for _, width in PACKED_FIELDS)
+_PACKED_DATES = frozenset({"date_of_death", "date_of_birth"})
+
+
+@dataclass(frozen=True, slots=True)
+class PackedRows:
+    """Valid rows of consecutive lines, ``first_line`` on, packed (see :data:`PACKED_FIELDS`).
+
+    A reader that validates whole blocks at once (the DMF fast path) hands them over this
+    way, so a bulk load never makes a Python object per row: SQLite cuts the fields out of
+    ``data`` in one statement. :meth:`rows` gives the same rows as :class:`ReportRow` s.
+    ``blank``: fields all spaces in every row; ``padded``: fields with trailing spaces in
+    at least one row (the others need no trimming).
+    """
+
+    first_line: int
+    count: int
+    data: bytes
+    blank: frozenset[str]
+    padded: frozenset[str]
+
+    @classmethod
+    def pack(cls, first_line: int, fields: np.ndarray) -> PackedRows:
+        """``fields``: ``(rows, PACKED_WIDTH)`` uint8, one packed record per row."""
+        if fields.ndim != 2 or fields.shape[1] != PACKED_WIDTH or len(fields) == 0:
+            raise ValueError(f"expected (rows > 0, {PACKED_WIDTH}) bytes, got {fields.shape}")
+        blank, padded, at = set(), set(), 0
+        for name, width in PACKED_FIELDS:
+            column = fields[:, at : at + width]
+            at += width
+            if bool((column[:, -1] == _SPACE_BYTE).any()):
+                padded.add(name)
+                if bool((column == _SPACE_BYTE).all()):
+                    blank.add(name)
+        return cls(first_line, len(fields), np.ascontiguousarray(fields).tobytes(),
+                   frozenset(blank), frozenset(padded))
+
+    def rows(self) -> list[ReportRow]:
+        """The same rows as :class:`ReportRow` s, in line order."""
+        fields = np.frombuffer(self.data, np.uint8).reshape(self.count, PACKED_WIDTH)
+        columns: dict[str, list[str | None]] = {}
+        at = 0
+        for name, width in PACKED_FIELDS:
+            column = fields[:, at : at + width]
+            at += width
+            if name in self.blank:
+                columns[name] = [None if name in _PACKED_DATES else ""] * self.count
+                continue
+            text = column.astype(np.uint32).view(np.dtype(("U", width))).ravel()
+            values: list[str | None] = (np.strings.rstrip(text, " ") if name in self.padded
+                                        else text).tolist()
+            if name in _PACKED_DATES and name in self.padded:
+                values = [v or None for v in values]
+            columns[name] = values
+        empty = [""] * self.count
+        lines = range(self.first_line, self.first_line + self.count)
+        return [ReportRow._make(values) for values in zip(
+            lines, *(columns.get(name, empty) for name in REPORT_ROW_FIELDS[1:]), strict=True)]
+
+
+_SPACE_BYTE = 32
+
+
 @dataclass(slots=True)
 class Chunk:
-    """A slice of an input file: valid rows and problems, in line order."""
+    """A slice of an input file: valid rows and problems, in line order.
+
+    Valid rows are in ``rows``, or (from a reader asked for them) partly in ``packed``
+    runs; :meth:`all_rows` and :meth:`segments` put both back in line order.
+    """
 
     rows: list[ReportRow] = field(default_factory=list)
     problems: list[LineProblem] = field(default_factory=list)
     lines: int = 0  # lines consumed (valid + bad)
     nbytes: int = 0  # bytes consumed, for progress bars
+    packed: list[PackedRows] = field(default_factory=list)
 
     def add(self, item: ReportRow | LineProblem) -> None:
         """Count one consumed line, as a row or as a problem."""
@@ -63,6 +153,37 @@ class Chunk:
         else:
             self.rows.append(item)
         self.lines += 1
+
+    @property
+    def valid(self) -> int:
+        """How many valid rows, packed or not."""
+        return len(self.rows) + sum(p.count for p in self.packed)
+
+    def segments(self) -> Iterator[PackedRows | list[ReportRow]]:
+        """The valid rows in line order: packed runs, and lists of rows between them."""
+        done = 0
+        lines = [r.line_no for r in self.rows] if self.packed else []
+        for run in sorted(self.packed, key=lambda p: p.first_line):
+            before = bisect.bisect_left(lines, run.first_line, lo=done)
+            if before > done:
+                yield self.rows[done:before]
+            done = before
+            yield run
+        if done < len(self.rows):
+            yield self.rows[done:]
+
+    def all_rows(self) -> list[ReportRow]:
+        """Every valid row as a :class:`ReportRow`, in line order."""
+        if not self.packed:
+            return self.rows
+        return [row for part in self.segments()
+                for row in (part.rows() if isinstance(part, PackedRows) else part)]
+
+    def unpack(self) -> None:
+        """Turn the packed runs into :class:`ReportRow` s in ``rows``."""
+        if self.packed:
+            self.rows = self.all_rows()
+            self.packed = []
 
 
 def payload_hash(payload: bytes) -> str:
@@ -153,6 +274,6 @@ def build_row(
 def iter_rows(chunks: Iterator[Chunk]) -> Iterator[ReportRow | LineProblem]:
     """Flatten chunks into rows and problems in line order (for small files and tests)."""
     for chunk in chunks:
-        merged: list[ReportRow | LineProblem] = [*chunk.rows, *chunk.problems]
+        merged: list[ReportRow | LineProblem] = [*chunk.all_rows(), *chunk.problems]
         merged.sort(key=lambda r: r.line_no if isinstance(r, ReportRow) else r.line)
         yield from merged

@@ -132,7 +132,7 @@ def ingest_file(
         problems: list[LineProblem] = []
         problem_count = 0
         done_bytes = 0
-        for chunk in read_ahead(read_reports(path, fmt, chunk_lines=chunk_lines)):
+        for chunk in read_ahead(read_reports(path, fmt, chunk_lines=chunk_lines, packed=True)):
             result.lines += chunk.lines
             if chunk.problems:
                 problem_count += len(chunk.problems)
@@ -141,9 +141,9 @@ def ingest_file(
                 else:
                     problems.extend(chunk.problems[: MAX_PROBLEMS_SHOWN - len(problems)])
             if problem_count == 0 or quarantine is not None:
-                new = tx.insert_reports(batch_id, source_pk, chunk.rows)
+                new = tx.insert_chunk(batch_id, source_pk, chunk)
                 result.reports_new += new
-                result.reports_duplicate += len(chunk.rows) - new
+                result.reports_duplicate += chunk.valid - new
             done_bytes += chunk.nbytes
             if progress is not None:
                 progress(done_bytes, total_bytes)
