@@ -192,6 +192,45 @@ def test_the_sql_screen_routes_exactly_what_the_domain_screen_does_not_clear(
     assert made == len(rows) - len(expected)
 
 
+class _Rollback(Exception):
+    pass
+
+
+def _consolidate_sets(store: Store, batch: int, *, first_load: bool) -> tuple[list[str], dict]:
+    """What the two set-based steps route and make, rolled back afterwards."""
+    out: tuple[list[str], dict] = ([], {})
+    with pytest.raises(_Rollback), store.transaction() as tx:
+        routed = tx.batch_ssns_needing_consolidation(batch, 0, SCREEN, first_load=first_load)
+        tx.create_records_from_sole_reports(
+            batch, 0, status=RecordStatus.PUBLISHED, restricted=False, screen=SCREEN,
+            now="2026-01-01T00:00:00+00:00", first_load=first_load)
+        made = tx.conn.execute(text("SELECT * FROM records ORDER BY ssn")).all()
+        out = (routed, {r[0]: tuple(r) for r in made})
+        raise _Rollback
+    return out
+
+
+def test_first_load_takes_the_same_decisions_without_probes(store: Store) -> None:
+    """A first load finds repeated SSNs by one scan instead of probing per row; it must
+    route and make exactly what the probing path does."""
+    rows = [row(1, "123456789"), row(2, "223456789"), row(3, "223456789", last="SMYTH"),
+            row(4, "323456789", action="D", dod=""), row(5, "423456789", dod="2027-00-00"),
+            row(6, "523456789", dob="2021-00-00"), row(7, "623456789", proof=""),
+            row(8, "723456789", dob="")]
+    with store.transaction() as tx:
+        assert tx.first_load(0) is (store.dialect == "sqlite")
+    batch, _ = new_batch(store, rows)
+    probing = _consolidate_sets(store, batch, first_load=False)
+    assert probing[0] == ["223456789", "323456789", "423456789", "523456789", "623456789"]
+    assert sorted(probing[1]) == ["123456789", "723456789"]
+    assert _consolidate_sets(store, batch, first_load=True) == probing
+    with store.transaction() as tx:
+        assert not tx.first_load(tx.last_report_id())  # reports before the next batch
+        tx.save_record(sole_report_record(tx.reports_for_ssn("123456789")[0]),
+                       now="2026-01-01T00:00:00+00:00", existed=False)
+        assert not tx.first_load(0)  # a record
+
+
 def test_driver_errors_are_translated(tmp_path) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
     with pytest.raises(StoreError):

@@ -182,8 +182,9 @@ def _consolidate_batch(tx: Tx, batch_id: int, after: int, source: Source, source
     now = utc_now()
     today = datetime.fromisoformat(result.received_at).date()
     screen = lone_report_screen(source.kind, today, rules)
-    assessed = [assess(tx, ssn, today=today, rules=rules)
-                for ssn in tx.batch_ssns_needing_consolidation(batch_id, after, screen)]
+    first = tx.first_load(after)
+    assessed = [assess(tx, ssn, today=today, rules=rules) for ssn in
+                tx.batch_ssns_needing_consolidation(batch_id, after, screen, first_load=first)]
     extra = batch_holds(
         kind=source.kind,
         reported_today=tx.count_reports_received(source_pk, today.isoformat(),
@@ -208,7 +209,7 @@ def _consolidate_batch(tx: Tx, batch_id: int, after: int, source: Source, source
         status = status_for(extra)
     made = tx.create_records_from_sole_reports(
         batch_id, after, status=status, restricted=restricted, screen=screen, now=now,
-        review_reasons=extra, batch_reports=result.reports_new)
+        review_reasons=extra, batch_reports=result.reports_new, first_load=first)
     result.records_created += made
     if extra:
         result.records_held_in_bulk += made
