@@ -4,7 +4,9 @@ The fast path works on a chunk transposed to (100, lines): each check is then an
 element-wise operation over all lines at once. It only *accepts* lines that the
 reference path (:func:`~vitalstat.formats.dmf.parse_row`) would accept unchanged; any
 other line is handed to ``parse_row``. A property test checks both paths give exactly the
-same rows and problems.
+same rows and problems. Accepted lines come out as packed runs
+(:class:`~vitalstat.formats.rows.PackedRows`), one per stretch of consecutive lines;
+``read_dmf`` turns them into rows unless the caller (a bulk load) wants them packed.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Queries, inside one transaction (:class:`Tx`). Only ``store/`` imports SQLAlchemy.
 
-Bulk paths talk to the driver directly (``executemany`` on SQLite, ``COPY`` on
-PostgreSQL) because SQLAlchemy's per-row parameter handling would dominate a
-10-million-line load; everything else uses SQLAlchemy Core.
+Bulk paths talk to the driver directly (on SQLite one ``INSERT ... SELECT`` per packed
+run of rows, else ``executemany``; ``COPY`` on PostgreSQL) because SQLAlchemy's per-row
+parameter handling would dominate a 10-million-line load; everything else uses
+SQLAlchemy Core.
 """
 
 from __future__ import annotations
