@@ -14,8 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
-from tests.formats.test_dmf import dmf_lines
 
+from dmf_strategies import dmf_lines
 from vitalstat.domain.identity import PartialDate as P
 from vitalstat.domain.reports import Source, SourceKind
 from vitalstat.formats.dmf import DmfEntry, format_line, read_dmf
