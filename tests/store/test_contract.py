@@ -333,3 +333,41 @@ def test_migration_0010_counts_the_batches_so_far(store_url: str) -> None:
             assert tx.count_reports_received(1, "2026-11-01", 1) == 8
     finally:
         store.close()
+
+
+def test_migration_0011_keeps_each_payload_hash_as_its_bytes(store_url: str) -> None:
+    """Upgrading a registry with reports turns each hex hash into the same 32 bytes: the
+    reports read back unchanged, and one sent again is still recognised."""
+    from alembic import command
+
+    from vitalstat.store.engine import _alembic_config
+
+    report = row(1, "123456789")
+    store = Store.open(store_url)
+    try:
+        with store.engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "0010")
+        with store.engine.begin() as conn:
+            conn.execute(text("INSERT INTO sources (id, kind, source_id, registered_at, "
+                              "registered_by, note) VALUES (1, 'funeral-home', 'fh-1', "
+                              "'2026-11-01T00:00:00+00:00', 't', '')"))
+            conn.execute(text(
+                "INSERT INTO batches (id, source_pk, file_name, file_sha256, format, "
+                "received_at, actor, lines, reports_new, reports_duplicate, "
+                "lines_quarantined) VALUES (1, 1, 'f', :sha, 'csv', "
+                "'2026-11-01T00:00:00+00:00', 't', 1, 1, 0, 0)"), {"sha": "f" * 64})
+            cols = ", ".join(report._fields)
+            conn.execute(text(f"INSERT INTO reports (batch_id, source_pk, {cols}) VALUES "
+                              f"(1, 1, {', '.join(':' + f for f in report._fields)})"),
+                         report._asdict())
+        assert store.migrate() == store.head_revision()
+        store.check_schema()
+        with store.transaction() as tx:
+            stored = tx.conn.execute(text("SELECT payload_hash FROM reports")).scalar_one()
+            assert bytes(stored) == bytes.fromhex(report.payload_hash)
+            (back,) = tx.reports_for_ssn("123456789")
+            assert back.payload_hash == report.payload_hash
+            assert tx.insert_reports(1, 1, [report]) == 0  # the same report again
+            assert tx.insert_reports(1, 1, [row(2, "123456789", last="SMYTH")]) == 1
+    finally:
+        store.close()

@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover - depends on the interpreter
         from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,no-redef]
     except ImportError:
         _sha256 = hashlib.sha256
-_hexdigest = methodcaller("hexdigest")
+_digest = methodcaller("digest")
 _SUFFIX_ENDINGS = tuple(" " + word for word in SUFFIXES)
 _all = partial(np.logical_and.reduce, axis=0)
 _any = partial(np.logical_or.reduce, axis=0)
@@ -212,6 +212,6 @@ def _pack(c: np.ndarray, unknown_dob: np.ndarray) -> np.ndarray:
     dob[unknown_dob] = _SPACE
     put("date_of_birth", dob)
     payloads = c.view(np.dtype(("S", RECORD_LENGTH))).ravel().tolist()
-    digests = "".join(map(_hexdigest, map(_sha256, payloads))).encode("ascii")
-    put("payload_hash", np.frombuffer(digests, np.uint8).reshape(len(c), 64))
+    digests = b"".join(map(_digest, map(_sha256, payloads)))
+    put("payload_hash", np.frombuffer(digests, np.uint8).reshape(len(c), 32))
     return out

@@ -21,6 +21,7 @@ from vitalstat.domain.reports import Action, ProofLevel
 from vitalstat.errors import LineProblem, ValidationError
 
 __all__ = [
+    "PACKED_BYTES",
     "PACKED_FIELDS",
     "PACKED_WIDTH",
     "REPORT_ROW_FIELDS",
@@ -61,16 +62,19 @@ REPORT_ROW_FIELDS: tuple[str, ...] = ReportRow._fields
 
 
 #: The packed form of a run of rows (:class:`PackedRows`): each row one fixed-width
-#: record of these fields, space-padded ASCII, in this order. A field's value is its text
-#: with trailing spaces removed; a date left all blank is None. The row fields not listed
-#: here (sex, reporter, source report id) are empty.
+#: record of these fields, in this order. Text fields are space-padded ASCII: a value is
+#: its text with trailing spaces removed, and a date left all blank is None. The payload
+#: hash is its 32 bytes (a row's ``payload_hash`` is their hex). The row fields not
+#: listed here (sex, reporter, source report id) are empty.
 PACKED_FIELDS: tuple[tuple[str, int], ...] = (
     ("action", 1), ("ssn", 9), ("last_name", 20), ("suffix", 4), ("first_name", 15),
     ("middle_name", 15), ("proof", 1), ("date_of_death", 10), ("date_of_birth", 10),
-    ("state", 2), ("zip_residence", 5), ("zip_payment", 5), ("payload_hash", 64),
+    ("state", 2), ("zip_residence", 5), ("zip_payment", 5), ("payload_hash", 32),
 )
 PACKED_WIDTH = sum(width for _, width in PACKED_FIELDS)
+PACKED_BYTES = frozenset({"payload_hash"})  # raw bytes, never trimmed
 _PACKED_DATES = frozenset({"date_of_death", "date_of_birth"})
+_HEX = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), np.uint8).reshape(256, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,8 @@ class PackedRows:
         for name, width in PACKED_FIELDS:
             column = fields[:, at : at + width]
             at += width
+            if name in PACKED_BYTES:
+                continue
             if bool((column[:, -1] == _SPACE_BYTE).any()):
                 padded.add(name)
                 if bool((column == _SPACE_BYTE).all()):
@@ -114,6 +120,11 @@ class PackedRows:
         for name, width in PACKED_FIELDS:
             column = fields[:, at : at + width]
             at += width
+            if name in PACKED_BYTES:
+                hex_digits = np.ascontiguousarray(_HEX[column].reshape(self.count, 2 * width))
+                columns[name] = hex_digits.view(np.dtype(("S", 2 * width))).ravel().astype(
+                    np.dtype(("U", 2 * width))).tolist()
+                continue
             if name in self.blank:
                 columns[name] = [None if name in _PACKED_DATES else ""] * self.count
                 continue

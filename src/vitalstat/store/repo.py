@@ -42,6 +42,7 @@ from vitalstat.domain.reports import (
     SourceKind,
 )
 from vitalstat.formats.rows import (
+    PACKED_BYTES,
     PACKED_FIELDS,
     PACKED_WIDTH,
     REPORT_ROW_FIELDS,
@@ -154,7 +155,7 @@ def row_to_report(row: RowMapping) -> DeathReport:
     return DeathReport(
         **_death_fields(row),
         source=Source(SourceKind(row["kind"]), row["source_id"]),
-        payload_hash=row["payload_hash"],
+        payload_hash=bytes(row["payload_hash"]).hex(),
         action=Action(row["action"]),
         sex=row["sex"],
         reporter=Reporter(row["reporter_name"], row["reporter_relationship"],
@@ -304,7 +305,7 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         sql = f"INSERT OR IGNORE INTO reports ({cols}) VALUES ({values})"
         cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(sql, map(pick, rows))
+            cursor.executemany(sql, map(pick, map(_stored, rows)))
             return int(cursor.rowcount)
         finally:
             cursor.close()
@@ -322,7 +323,7 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
                 f"INSERT INTO reports (batch_id, source_pk, {cols}) VALUES "
                 + ", ".join(one for _ in rows)  # in line order: ids follow the lines
                 + " ON CONFLICT (ssn, source_pk, payload_hash) DO NOTHING",
-                [value for row in rows for value in row])
+                [value for row in rows for value in _stored(row)])
             return int(cur.rowcount)
 
     def _insert_reports_copy(self, batch_id: int, source_pk: int,
@@ -337,7 +338,7 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
             )
             with cur.copy(f"COPY incoming_reports ({cols}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row(_stored(row))
             cur.execute(
                 f"INSERT INTO reports (batch_id, source_pk, {cols}) "
                 f"SELECT {int(batch_id)}, {int(source_pk)}, {cols} FROM incoming_reports "
@@ -535,6 +536,11 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
             yield row_to_record(row)
 
 
+def _stored(row: ReportRow) -> tuple[Any, ...]:
+    """A row as ``reports`` stores it: the payload hash as its 32 bytes."""
+    return (*row[:-1], bytes.fromhex(row.payload_hash))
+
+
 @functools.cache
 def _packed_insert_sql(blank: frozenset[str], padded: frozenset[str]) -> str:
     """SQLite: insert the rows of a :class:`PackedRows` (parameters: data, count, first
@@ -543,6 +549,8 @@ def _packed_insert_sql(blank: frozenset[str], padded: frozenset[str]) -> str:
     values, at = {}, 1
     for name, width in PACKED_FIELDS:
         cut = f"CAST(substr(?1, p + {at}, {width}) AS TEXT)"
+        if name in PACKED_BYTES:
+            cut = f"substr(?1, p + {at}, {width})"
         at += width
         if name in blank:
             values[name] = "NULL" if name.startswith("date_") else "''"
