@@ -96,3 +96,65 @@ def test_sigkill_loses_no_acknowledged_report(tmp_path: Path, round_no: int) -> 
     assert dupes == 0, note
     assert store.integrity_check() == [], note
     store.close()
+
+
+DIRECT_CHILD = """
+import sys
+from pathlib import Path
+from vitalstat.services.ingest import ingest_file
+from vitalstat.store import Store
+store = Store.open(sys.argv[1])
+journal = Path(sys.argv[1].removeprefix("sqlite:///") + "-journal")
+ingest_file(store, Path(sys.argv[2]), source_kind="legacy-dmf", source_id="dmf-crash",
+            actor="crash-test", chunk_lines=5_000, direct_min_bytes=0,
+            progress=lambda done, total: print("CHUNK", journal.exists(), flush=True))
+print("ACK", flush=True)
+"""
+DIRECT_LINES = 300_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("round_no", range(3))
+def test_sigkill_during_a_direct_first_load_loses_nothing_acknowledged(
+        tmp_path: Path, round_no: int) -> None:
+    """The first load into an empty SQLite registry writes under a rollback journal, not
+    the WAL: killed in the middle, it leaves the registry empty, in WAL mode again once
+    opened, and loadable; killed after its acknowledgement, everything is there."""
+    from vitalstat.synth import write_dmf_full_file
+
+    seed = random.randrange(1 << 30)
+    url = f"sqlite:///{tmp_path / 'direct.db'}"
+    store = Store.open(url)
+    store.migrate()
+    ensure_source(store, "legacy-dmf", "dmf-crash")
+    store.close()  # the child must be the database's only connection to go direct
+    dmf = tmp_path / "full.dmf"
+    write_dmf_full_file(dmf, DIRECT_LINES, seed=seed % 1000)
+    child = subprocess.Popen([sys.executable, "-c", DIRECT_CHILD, url, str(dmf)],
+                             stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    kill_after = random.Random(seed).uniform(0.6, 2.6)
+    time.sleep(kill_after)
+    child.send_signal(signal.SIGKILL)
+    output, _ = child.communicate()
+    chunks = [line.split()[1] for line in output.splitlines() if line.startswith("CHUNK")]
+    acked = "ACK" in output.split()
+    note = f"seed={seed} killed after {kill_after:.2f}s, {len(chunks)} chunks, acked={acked}"
+    assert set(chunks) <= {"True"}, note  # every chunk was written under the journal
+
+    store = Store.open(url)
+    try:
+        assert store.integrity_check() == [], note
+        with store.transaction(write=False) as tx:
+            assert tx.conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+            counts = tx.counts()
+        assert counts["reports"] == (DIRECT_LINES if acked else 0), note
+        assert counts["records"] == counts["reports"], note
+        result = ingest_file(store, dmf, source_kind="legacy-dmf", source_id="dmf-crash",
+                             actor="crash-test", direct_min_bytes=0)
+        assert result.already_ingested is acked, note
+        with store.transaction(write=False) as tx:
+            assert tx.counts()["records"] == DIRECT_LINES, note
+        assert store.integrity_check() == [], note
+    finally:
+        store.close()

@@ -189,3 +189,64 @@ def test_quarantine_of_a_parquet_file_keeps_its_bad_rows_as_parquet(store: Store
     assert (result.reports_new, result.lines_quarantined) == (1, 2)
     problems = [p for chunk in read_parquet(aside) for p in chunk.problems]
     assert [p.field for p in problems] == ["ssn", "date_of_death"]
+
+
+def _first_load_lines() -> list[str]:
+    """Unique, repeated (agreeing) and conflicting SSNs, some deaths too recent to publish."""
+    lines = []
+    for n in range(300):
+        ssn = f"{123 + n % 7:03d}{10 + n % 80:02d}{1000 + n:04d}"
+        lines.append(f"{ssn},Name{n % 31},First{n % 11},20{10 + n % 12}-0{1 + n % 9}-1{n % 9},"
+                     f"19{30 + n % 50}-01-02,{'V' if n % 3 else ''},Reporter {n % 5}")
+        if n % 10 == 0:  # the same person again, agreeing
+            lines.append(lines[-1].replace(f"Reporter {n % 5}", "Second reporter"))
+        if n % 25 == 0:  # again, with another date of death
+            lines.append(f"{ssn},Name{n % 31},First{n % 11},2009-12-31,,V,Third reporter")
+    return [*lines, "523456789,Old,Person,2020-01-01,1850-01-01,V,Reporter 1"]  # aged 170
+
+
+def _outcome(store: Store) -> tuple:
+    with store.transaction(write=False) as tx:
+        records = sorted((r.ssn, r.status.value, r.review_reasons, str(r.date_of_death),
+                          r.report_count) for r in tx.all_records())
+        counts = tx.counts()
+    return counts, records
+
+
+def _journal_while_loading(store: Store, path: Path, journal: Path, **kw) -> list[bool]:
+    """Ingest ``path``; whether a rollback journal existed after each chunk."""
+    seen: list[bool] = []
+    ingest(store, path, progress=lambda _done, _total: seen.append(journal.exists()), **kw)
+    return seen
+
+
+def test_a_direct_first_load_decides_what_the_wal_path_decides(tmp_path: Path) -> None:
+    """SQLite: a first load past ``direct_min_bytes`` writes without the WAL (a rollback
+    journal appears while it runs); the next load, into a registry that has reports, goes
+    through the WAL; both end as the same registry as the WAL path all along."""
+    from vitalstat.synth import write_dmf_full_file
+
+    first = csv(tmp_path, "first.csv", *_first_load_lines())
+    dmf = tmp_path / "later.dmf"
+    write_dmf_full_file(dmf, 500, seed=3)
+    outcomes = []
+    for direct in (True, False):
+        db = tmp_path / f"{'direct' if direct else 'wal'}.db"
+        store = Store.open(f"sqlite:///{db}")
+        store.migrate()
+        journal = Path(f"{db}-journal")
+        try:
+            seen = _journal_while_loading(store, first, journal,
+                                          direct_min_bytes=0 if direct else 1 << 40)
+            assert seen and all(seen) is direct and any(seen) is direct
+            seen = _journal_while_loading(store, dmf, journal, kind="legacy-dmf",
+                                          sid="ntis", direct_min_bytes=0)
+            assert seen and not any(seen)  # the registry had reports: the WAL path
+            assert store.integrity_check() == []
+            outcomes.append(_outcome(store))
+        finally:
+            store.close()
+    assert outcomes[0] == outcomes[1]
+    counts, records = outcomes[0]
+    assert counts["records"] == 801 and counts["reports"] == 843
+    assert {r[1] for r in records} == {"published", "pending", "held"}

@@ -5,12 +5,16 @@ sqlite3 / psycopg exceptions into :mod:`vitalstat.errors` at this one boundary.
 
 SQLite runs in WAL mode with ``synchronous=FULL`` (an acknowledged commit survives
 power loss) and writers take the lock up front (``BEGIN IMMEDIATE``) so two writers wait
-for each other instead of failing half-way.
+for each other instead of failing half-way. A bulk load into an empty registry may ask
+for a *direct* transaction (:meth:`Store.transaction`): the file is written once, under a
+rollback journal, instead of once to the WAL and again at the checkpoint.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -51,8 +55,13 @@ def _alembic_config(connection: Connection) -> Config:
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
     cur = dbapi_connection.cursor()
+    # Locked: a direct transaction (see _leave_wal) holds the file in rollback mode for
+    # a first load, and puts it back in WAL mode when it ends. This connection works
+    # either way (the mode is the file's, read from its header), so it does not wait.
+    cur.execute("PRAGMA busy_timeout=0")
+    with contextlib.suppress(sqlite3.OperationalError):
+        cur.execute("PRAGMA journal_mode=WAL")
     for pragma in (
-        "journal_mode=WAL",
         "synchronous=FULL",
         "foreign_keys=ON",
         "busy_timeout=30000",
@@ -62,6 +71,41 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     ):
         cur.execute(f"PRAGMA {pragma}")
     cur.close()
+
+
+def _leave_wal(conn: Connection) -> bool:
+    """Put the database in rollback-journal mode for one direct transaction; False (and
+    the database left in WAL mode) unless this is its only connection right now.
+
+    Why: a rollback journal saves only pages that existed when the transaction began, so
+    rows appended to an empty registry are written once, to the database file, where WAL
+    mode writes every page to the log and copies it back at the checkpoint (10 million
+    DMF lines: 2.8 GiB twice), and looks up each page it reads again in a WAL index that
+    grows with the transaction. Durability is the same (``synchronous=FULL``); readers
+    wait for the commit instead of reading the snapshot before it, which for an empty
+    registry hides nothing. Another open connection (a running server, a second writer)
+    makes the switch fail at once (no busy wait) and the load takes the WAL path."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        mode = raw.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+    except sqlite3.OperationalError:
+        mode = "wal"
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(_WRITER_WAIT * 1000)}")
+    return str(mode).lower() == "delete"
+
+
+def _return_to_wal(conn: Connection) -> None:
+    """After a direct transaction; a connection that cannot switch back is dropped from
+    the pool (the next one's connect handler switches the file)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    try:
+        raw.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        conn.invalidate()
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -195,8 +239,12 @@ class Store:
 
     # ------------------------------------------------------------ transactions
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
-        """One transaction: commits when the block ends, rolls back on any error."""
+    def transaction(self, *, write: bool = True, direct: bool = False) -> Iterator[Tx]:
+        """One transaction: commits when the block ends, rolls back on any error.
+
+        ``direct`` (SQLite, writes): under a rollback journal instead of the WAL when this
+        is the database's only connection (see ``_leave_wal``); for a bulk load into an
+        empty registry. Elsewhere it changes nothing."""
         queued = write and self.dialect == "sqlite"
         if queued and not self._writer.acquire(timeout=_WRITER_WAIT):
             raise StoreUnavailableError(
@@ -206,6 +254,7 @@ class Store:
                 conn = self.engine.connect()
                 if queued:
                     conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+                journaled = queued and direct and _leave_wal(conn)
             except sa_exc.SQLAlchemyError as exc:
                 raise translate(exc) from None
             try:
@@ -214,6 +263,8 @@ class Store:
             except sa_exc.SQLAlchemyError as exc:
                 raise translate(exc) from None
             finally:
+                if journaled:
+                    _return_to_wal(conn)
                 conn.close()
         finally:
             if queued:
