@@ -175,6 +175,7 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         self.dialect = conn.dialect.name
         self.read_only = read_only
         self._seq_rows = 0  # rows known in this connection's temp.packed_seq
+        self._repeated_known = False  # temp.repeated_ssns filled in this transaction
 
     # ------------------------------------------------------------------ events
     def append_event(self, *, actor: str, kind: str, subject: str, detail: dict[str, Any],
@@ -382,6 +383,19 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         return (self.dialect == "sqlite" and after == 0
                 and self.conn.exec_driver_sql("SELECT 1 FROM records LIMIT 1").first() is None)
 
+    def _lone(self, first_load: bool) -> str:
+        """:func:`_lone_sql`, with the first load's repeated SSNs found once per
+        transaction (both consolidation queries ask; finding them scans the SSN index)."""
+        if first_load and not self._repeated_known:
+            for sql in ("CREATE TEMP TABLE IF NOT EXISTS repeated_ssns"
+                        " (ssn TEXT PRIMARY KEY) WITHOUT ROWID",
+                        "DELETE FROM temp.repeated_ssns",
+                        "INSERT INTO temp.repeated_ssns (ssn)"
+                        " SELECT ssn FROM reports GROUP BY ssn HAVING count(*) > 1"):
+                self.conn.exec_driver_sql(sql)
+            self._repeated_known = True
+        return _lone_sql(first_load)
+
     def batch_ssns_needing_consolidation(self, batch_id: int, after: int,
                                          screen: LoneReportScreen, *,
                                          first_load: bool = False) -> list[str]:
@@ -391,7 +405,7 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         clause, params = _screen_sql(screen)
         sql = (
             "SELECT r.ssn FROM reports r WHERE r.id > :after AND r.batch_id = :b AND ("
-            f" r.action = 'D' OR NOT {clause} OR NOT ({_lone_sql(first_load)}))"
+            f" r.action = 'D' OR NOT {clause} OR NOT ({self._lone(first_load)}))"
         )  # no DISTINCT / ORDER BY: either would make SQLite scan the whole SSN index
         params |= {"b": batch_id, "after": after}
         return sorted(set(self.conn.exec_driver_sql(_named(sql, self.dialect), params).scalars()))
@@ -420,7 +434,7 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
             " :restricted AS restricted, 1 AS report_count, 1 AS version, :now AS updated_at"
             " FROM reports r"
             " WHERE r.id > :after AND r.batch_id = :b AND r.action <> 'D'"
-            f" AND {clause} AND {_lone_sql(first_load)}"
+            f" AND {clause} AND {self._lone(first_load)}"
         )
         params |= {"b": batch_id, "after": after, "status": status.value,
                    "restricted": restricted, "now": now,
@@ -581,12 +595,13 @@ def _packed_insert_sql(blank: frozenset[str], padded: frozenset[str]) -> str:
 def _lone_sql(first_load: bool) -> str:
     """True for report ``r`` when it is the only report about its SSN and the SSN has no
     record. On a first load (see ``Tx.first_load``) the registry held nothing before the
-    batch, so that is: the SSN is not repeated in the batch. One scan of the SSN index
-    then replaces two index probes per row (a third of a million-line load's
-    consolidation). The records the domain made for the batch's other SSNs meanwhile
-    are all about repeated SSNs, D lines or reports the screen did not clear."""
+    batch, so that is: the SSN is not repeated in the batch (``temp.repeated_ssns``, see
+    ``Tx._lone``). One scan of the SSN index then replaces two index probes per row (a
+    third of a million-line load's consolidation). The records the domain made for the
+    batch's other SSNs meanwhile are all about repeated SSNs, D lines or reports the
+    screen did not clear."""
     if first_load:
-        return "r.ssn NOT IN (SELECT ssn FROM reports GROUP BY ssn HAVING count(*) > 1)"
+        return "r.ssn NOT IN (SELECT ssn FROM temp.repeated_ssns)"
     return ("NOT EXISTS (SELECT 1 FROM reports o WHERE o.ssn = r.ssn AND o.id <> r.id)"
             " AND NOT EXISTS (SELECT 1 FROM records x WHERE x.ssn = r.ssn)")
 
