@@ -303,20 +303,26 @@ def test_a_sources_daily_count_adds_up_per_source_and_day(store: Store) -> None:
         assert tx.count_reports_received(a, "2026-11-01", 1) == 8
 
 
-def test_migration_0010_counts_the_batches_so_far(store_url: str) -> None:
-    """Upgrading a registry that has batches fills each source's days from them."""
+def _at_revision(store_url: str, revision: str) -> Store:
+    """A registry migrated only up to ``revision``, with one funeral home (source 1)."""
     from alembic import command
 
     from vitalstat.store.engine import _alembic_config
 
     store = Store.open(store_url)
+    with store.engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+        conn.execute(text("INSERT INTO sources (id, kind, source_id, registered_at, "
+                          "registered_by, note) VALUES (1, 'funeral-home', 'fh-1', "
+                          "'2026-11-01T00:00:00+00:00', 't', '')"))
+    return store
+
+
+def test_migration_0010_counts_the_batches_so_far(store_url: str) -> None:
+    """Upgrading a registry that has batches fills each source's days from them."""
+    store = _at_revision(store_url, "0009")
     try:
         with store.engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), "0009")
-        with store.engine.begin() as conn:
-            conn.execute(text("INSERT INTO sources (id, kind, source_id, registered_at, "
-                              "registered_by, note) VALUES (1, 'funeral-home', 'fh', "
-                              "'2026-11-01T00:00:00+00:00', 't', '')"))
             for n, (at, new) in enumerate([("2026-11-01T08:00:00+00:00", 2),
                                            ("2026-11-01T23:59:59.999999+00:00", 5),
                                            ("2026-11-02T00:00:00+00:00", 1)], start=1):
@@ -338,19 +344,10 @@ def test_migration_0010_counts_the_batches_so_far(store_url: str) -> None:
 def test_migration_0011_keeps_each_payload_hash_as_its_bytes(store_url: str) -> None:
     """Upgrading a registry with reports turns each hex hash into the same 32 bytes: the
     reports read back unchanged, and one sent again is still recognised."""
-    from alembic import command
-
-    from vitalstat.store.engine import _alembic_config
-
     report = row(1, "123456789")
-    store = Store.open(store_url)
+    store = _at_revision(store_url, "0010")
     try:
         with store.engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), "0010")
-        with store.engine.begin() as conn:
-            conn.execute(text("INSERT INTO sources (id, kind, source_id, registered_at, "
-                              "registered_by, note) VALUES (1, 'funeral-home', 'fh-1', "
-                              "'2026-11-01T00:00:00+00:00', 't', '')"))
             conn.execute(text(
                 "INSERT INTO batches (id, source_pk, file_name, file_sha256, format, "
                 "received_at, actor, lines, reports_new, reports_duplicate, "
