@@ -175,7 +175,7 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         self.dialect = conn.dialect.name
         self.read_only = read_only
         self._seq_rows = 0  # rows known in this connection's temp.packed_seq
-        self._repeated_known = False  # temp.repeated_ssns filled in this transaction
+        self._repeated_known = False  # repeated_ssns filled in this transaction
 
     # ------------------------------------------------------------------ events
     def append_event(self, *, actor: str, kind: str, subject: str, detail: dict[str, Any],
@@ -387,10 +387,11 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         """:func:`_lone_sql`, with the first load's repeated SSNs found once per
         transaction (both consolidation queries ask; finding them scans the SSN index)."""
         if first_load and not self._repeated_known:
+            clustered = " WITHOUT ROWID" if self.dialect == "sqlite" else ""
             for sql in ("CREATE TEMP TABLE IF NOT EXISTS repeated_ssns"
-                        " (ssn TEXT PRIMARY KEY) WITHOUT ROWID",
-                        "DELETE FROM temp.repeated_ssns",
-                        "INSERT INTO temp.repeated_ssns (ssn)"
+                        f" (ssn TEXT PRIMARY KEY){clustered}",
+                        "DELETE FROM repeated_ssns",
+                        "INSERT INTO repeated_ssns (ssn)"
                         " SELECT ssn FROM reports GROUP BY ssn HAVING count(*) > 1"):
                 self.conn.exec_driver_sql(sql)
             self._repeated_known = True
@@ -597,13 +598,13 @@ def _packed_insert_sql(blank: frozenset[str], padded: frozenset[str]) -> str:
 def _lone_sql(first_load: bool) -> str:
     """True for report ``r`` when it is the only report about its SSN and the SSN has no
     record. On a first load (see ``Tx.first_load``) the registry held nothing before the
-    batch, so that is: the SSN is not repeated in the batch (``temp.repeated_ssns``, see
+    batch, so that is: the SSN is not repeated in the batch (``repeated_ssns``, see
     ``Tx._lone``). One scan of the SSN index then replaces two index probes per row (a
     third of a million-line load's consolidation). The records the domain made for the
     batch's other SSNs meanwhile are all about repeated SSNs, D lines or reports the
     screen did not clear."""
     if first_load:
-        return "r.ssn NOT IN (SELECT ssn FROM temp.repeated_ssns)"
+        return "r.ssn NOT IN (SELECT ssn FROM repeated_ssns)"  # the temporary table
     return ("NOT EXISTS (SELECT 1 FROM reports o WHERE o.ssn = r.ssn AND o.id <> r.id)"
             " AND NOT EXISTS (SELECT 1 FROM records x WHERE x.ssn = r.ssn)")
 
