@@ -89,3 +89,27 @@ def test_direct_changes_nothing_on_either_backend(store: Store) -> None:
     assert _kinds(store) == ["both"]
     with store.transaction(write=False, direct=True) as tx:  # a read ignores it
         assert tx.counts()["records"] == 0
+
+
+def test_a_connection_that_cannot_return_to_wal_is_dropped_and_the_next_one_does(
+        sqlite_store: Store) -> None:
+    from vitalstat.store.engine import _leave_wal, _return_to_wal
+
+    path = _db_path(sqlite_store)
+    conn = sqlite_store.engine.connect()
+    try:
+        assert _leave_wal(conn)
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM events").fetchone()  # holds a shared lock
+        conn.connection.driver_connection.execute("PRAGMA busy_timeout=0")
+        _return_to_wal(conn)  # locked out: does not raise
+        assert conn.invalidated
+        reader.execute("COMMIT")
+        reader.close()
+    finally:
+        conn.close()
+    assert _file_mode(path) == "delete"
+    with sqlite_store.transaction() as tx:  # a new connection switches the file back
+        assert tx.conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+    assert _file_mode(path) == "wal"

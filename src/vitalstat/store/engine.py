@@ -100,11 +100,12 @@ def _leave_wal(conn: Connection) -> bool:
 def _return_to_wal(conn: Connection) -> None:
     """After a direct transaction; a connection that cannot switch back is dropped from
     the pool (the next one's connect handler switches the file)."""
-    raw = conn.connection.driver_connection
-    assert raw is not None
     try:
+        raw = conn.connection.driver_connection
+        assert raw is not None
         raw.execute("PRAGMA journal_mode=WAL")
-    except sqlite3.OperationalError:
+    except (sqlite3.Error, sa_exc.SQLAlchemyError):
+        # never masks the transaction's own error (this runs in its ``finally``)
         conn.invalidate()
 
 
