@@ -250,3 +250,29 @@ def test_a_direct_first_load_decides_what_the_wal_path_decides(tmp_path: Path) -
     counts, records = outcomes[0]
     assert counts["records"] == 801 and counts["reports"] == 843
     assert {r[1] for r in records} == {"published", "pending", "held"}
+
+
+def test_a_first_load_in_ssn_order_is_told_its_repeats_and_decides_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file sorted by SSN (as DMF files are) tells the first load its repeated SSNs
+    (``SsnOrder``) instead of a scan of the stored reports: same registry either way."""
+    from vitalstat.formats.rows import SsnOrder
+
+    lines = sorted(_first_load_lines())  # sorted by SSN, repeats next to each other
+    path = csv(tmp_path, "sorted.csv", *lines)
+    told = SsnOrder.repeated
+    answers: list[list[str] | None] = []
+    outcomes = []
+    for scan in (False, True):
+        monkeypatch.setattr(SsnOrder, "repeated",
+                            (lambda self: None) if scan else
+                            (lambda self: answers.append(told(self)) or answers[-1]))
+        store = Store.open(f"sqlite:///{tmp_path / f'{scan}.db'}")
+        store.migrate()
+        try:
+            ingest(store, path)
+            outcomes.append(_outcome(store))
+        finally:
+            store.close()
+    assert answers and answers[0] is not None and len(answers[0]) == 36  # n % 10, n % 25
+    assert outcomes[0] == outcomes[1]

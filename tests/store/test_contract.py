@@ -196,11 +196,13 @@ class _Rollback(Exception):
     pass
 
 
-def _consolidate_sets(store: Store, batch: int, *, first_load: bool) -> tuple[list[str], dict]:
+def _consolidate_sets(store: Store, batch: int, *, first_load: bool,
+                      repeated: list[str] | None = None) -> tuple[list[str], dict]:
     """What the two set-based steps route and make, rolled back afterwards."""
     out: tuple[list[str], dict] = ([], {})
     with pytest.raises(_Rollback), store.transaction() as tx:
-        routed = tx.batch_ssns_needing_consolidation(batch, 0, SCREEN, first_load=first_load)
+        routed = tx.batch_ssns_needing_consolidation(batch, 0, SCREEN, first_load=first_load,
+                                                     repeated=repeated)
         tx.create_records_from_sole_reports(
             batch, 0, status=RecordStatus.PUBLISHED, restricted=False, screen=SCREEN,
             now="2026-01-01T00:00:00+00:00", first_load=first_load)
@@ -211,8 +213,8 @@ def _consolidate_sets(store: Store, batch: int, *, first_load: bool) -> tuple[li
 
 
 def test_first_load_takes_the_same_decisions_without_probes(store: Store) -> None:
-    """A first load finds repeated SSNs by one scan instead of probing per row; it must
-    route and make exactly what the probing path does."""
+    """A first load finds repeated SSNs by one scan (or is told them) instead of probing
+    per row; it must route and make exactly what the probing path does."""
     rows = [row(1, "123456789"), row(2, "223456789"), row(3, "223456789", last="SMYTH"),
             row(4, "323456789", action="D", dod=""), row(5, "423456789", dod="2027-00-00"),
             row(6, "523456789", dob="2021-00-00"), row(7, "623456789", proof=""),
@@ -224,6 +226,13 @@ def test_first_load_takes_the_same_decisions_without_probes(store: Store) -> Non
     assert probing[0] == ["223456789", "323456789", "423456789", "523456789", "623456789"]
     assert sorted(probing[1]) == ["123456789", "723456789"]
     assert _consolidate_sets(store, batch, first_load=True) == probing
+    # the repeated SSNs as the file told them (SsnOrder), instead of the scan
+    assert _consolidate_sets(store, batch, first_load=True, repeated=["223456789"]) == probing
+    # more than the repeated ones: those only go through the domain instead
+    routed, made = _consolidate_sets(store, batch, first_load=True,
+                                     repeated=["123456789", "223456789", "999999999"])
+    assert routed == sorted([*probing[0], "123456789"])
+    assert made == {k: v for k, v in probing[1].items() if k != "123456789"}
     with store.transaction() as tx:
         assert not tx.first_load(tx.last_report_id())  # reports before the next batch
         tx.save_record(sole_report_record(tx.reports_for_ssn("123456789")[0]),

@@ -28,6 +28,8 @@ __all__ = [
     "Chunk",
     "PackedRows",
     "ReportRow",
+    "SsnOrder",
+    "SsnSpan",
     "build_row",
     "iter_rows",
     "payload_hash",
@@ -195,6 +197,67 @@ class Chunk:
         if self.packed:
             self.rows = self.all_rows()
             self.packed = []
+
+
+_SSN_AT = sum(width for name, width in PACKED_FIELDS[: [n for n, _ in PACKED_FIELDS].index("ssn")])
+
+
+@dataclass(frozen=True, slots=True)
+class SsnSpan:
+    """The SSNs of one chunk's valid rows, in line order, in brief: the first and last,
+    whether they never decrease, and those equal to the one just before (which, when
+    they never decrease, are all the SSNs the chunk repeats)."""
+
+    first: str | None
+    last: str | None
+    ascending: bool
+    repeated: frozenset[str]
+
+    @classmethod
+    def of(cls, chunk: Chunk) -> SsnSpan:
+        parts = []
+        for part in chunk.segments():
+            if isinstance(part, PackedRows):
+                fields = np.frombuffer(part.data, np.uint8).reshape(part.count, PACKED_WIDTH)
+                parts.append(np.ascontiguousarray(fields[:, _SSN_AT : _SSN_AT + 9])
+                             .view("S9").ravel())
+            else:
+                parts.append(np.array([row.ssn.encode() for row in part], dtype="S9"))
+        if not parts:
+            return cls(None, None, True, frozenset())
+        ssns = np.concatenate(parts)
+        if len(ssns) == 0:
+            return cls(None, None, True, frozenset())
+        after, before = ssns[1:], ssns[:-1]
+        return cls(ssns[0].decode(), ssns[-1].decode(), bool((after >= before).all()),
+                   frozenset(s.decode() for s in np.unique(after[after == before])))
+
+
+@dataclass(slots=True)
+class SsnOrder:
+    """Whether the rows of a file, span by span (:class:`SsnSpan`), came in SSN order so
+    far and, while they did, which SSNs repeat: a file sorted by SSN (as DMF files are)
+    tells its repeats without a pass over the stored reports."""
+
+    ascending: bool = True
+    last: str | None = None
+    seen: set[str] = field(default_factory=set)
+
+    def add(self, span: SsnSpan) -> None:
+        if span.first is None or not self.ascending:
+            return
+        if self.last is not None and span.first < self.last:
+            self.ascending = False
+            return
+        if span.first == self.last:
+            self.seen.add(span.first)
+        self.ascending = span.ascending
+        self.seen |= span.repeated
+        self.last = span.last
+
+    def repeated(self) -> list[str] | None:
+        """The repeated SSNs, sorted; None when the rows were not in SSN order."""
+        return sorted(self.seen) if self.ascending else None
 
 
 def payload_hash(payload: bytes) -> str:

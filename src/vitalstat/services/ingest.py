@@ -41,6 +41,7 @@ from vitalstat.errors import (
     ValidationError,
 )
 from vitalstat.formats import copy_lines, detect_format, file_sha256, read_reports
+from vitalstat.formats.rows import SsnOrder, SsnSpan
 from vitalstat.services.holds import assess, save_assessed
 from vitalstat.services.pipeline import read_ahead
 from vitalstat.services.refusals import audited_refusals
@@ -145,7 +146,9 @@ def ingest_file(
         problems: list[LineProblem] = []
         problem_count = 0
         done_bytes = 0
-        for chunk in read_ahead(read_reports(path, fmt, chunk_lines=chunk_lines, packed=True)):
+        order = SsnOrder()  # a file in SSN order tells its repeated SSNs (first load)
+        chunks = read_reports(path, fmt, chunk_lines=chunk_lines, packed=True)
+        for chunk, span in read_ahead((c, SsnSpan.of(c)) for c in chunks):
             result.lines += chunk.lines
             if chunk.problems:
                 problem_count += len(chunk.problems)
@@ -155,6 +158,7 @@ def ingest_file(
                     problems.extend(chunk.problems[: MAX_PROBLEMS_SHOWN - len(problems)])
             if problem_count == 0 or quarantine is not None:
                 new = tx.insert_chunk(batch_id, source_pk, chunk)
+                order.add(span)
                 result.reports_new += new
                 result.reports_duplicate += chunk.valid - new
             done_bytes += chunk.nbytes
@@ -167,7 +171,8 @@ def ingest_file(
             _write_quarantine(path, fmt, problems, quarantine)
             result.lines_quarantined = problem_count
 
-        _consolidate_batch(tx, batch_id, after, source, source_pk, actor, rules, result)
+        _consolidate_batch(tx, batch_id, after, source, source_pk, actor, rules, result,
+                           repeated=order.repeated())
         tx.finish_batch(batch_id, lines=result.lines, reports_new=result.reports_new,
                         reports_duplicate=result.reports_duplicate,
                         lines_quarantined=result.lines_quarantined)
@@ -190,14 +195,17 @@ def ingest_file(
 
 
 def _consolidate_batch(tx: Tx, batch_id: int, after: int, source: Source, source_pk: int,
-                       actor: str, rules: IntegrityRules, result: IngestResult) -> None:
-    """Decide every record the batch touched: consolidation, then the integrity rules."""
+                       actor: str, rules: IntegrityRules, result: IngestResult,
+                       repeated: list[str] | None = None) -> None:
+    """Decide every record the batch touched: consolidation, then the integrity rules.
+    ``repeated``: the batch's repeated SSNs, when its file told them (see ``SsnOrder``)."""
     now = utc_now()
     today = datetime.fromisoformat(result.received_at).date()
     screen = lone_report_screen(source.kind, today, rules)
     first = tx.first_load(after)
     assessed = [assess(tx, ssn, today=today, rules=rules) for ssn in
-                tx.batch_ssns_needing_consolidation(batch_id, after, screen, first_load=first)]
+                tx.batch_ssns_needing_consolidation(batch_id, after, screen, first_load=first,
+                                                    repeated=repeated)]
     extra = batch_holds(
         kind=source.kind,
         reported_today=tx.count_reports_received(source_pk, today.isoformat(),

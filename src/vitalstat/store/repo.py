@@ -383,30 +383,40 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
         return (self.dialect == "sqlite" and after == 0
                 and self.conn.exec_driver_sql("SELECT 1 FROM records LIMIT 1").first() is None)
 
-    def _lone(self, first_load: bool) -> str:
+    def _lone(self, first_load: bool, repeated: Sequence[str] | None = None) -> str:
         """:func:`_lone_sql`, with the first load's repeated SSNs found once per
-        transaction (both consolidation queries ask; finding them scans the SSN index)."""
+        transaction (both consolidation queries ask): ``repeated`` when the caller knows
+        them (every SSN the batch repeats, and perhaps more: an extra one only goes
+        through the domain), else by a scan of the SSN index."""
         if first_load and not self._repeated_known:
             clustered = " WITHOUT ROWID" if self.dialect == "sqlite" else ""
             for sql in ("CREATE TEMP TABLE IF NOT EXISTS repeated_ssns"
                         f" (ssn TEXT PRIMARY KEY){clustered}",
-                        "DELETE FROM repeated_ssns",
-                        "INSERT INTO repeated_ssns (ssn)"
-                        " SELECT ssn FROM reports GROUP BY ssn HAVING count(*) > 1"):
+                        "DELETE FROM repeated_ssns"):
                 self.conn.exec_driver_sql(sql)
+            if repeated is None:
+                self.conn.exec_driver_sql(
+                    "INSERT INTO repeated_ssns (ssn)"
+                    " SELECT ssn FROM reports GROUP BY ssn HAVING count(*) > 1")
+            elif repeated:
+                self.conn.execute(text("INSERT INTO repeated_ssns (ssn) VALUES (:ssn)"),
+                                  [{"ssn": ssn} for ssn in sorted(set(repeated))])
             self._repeated_known = True
         return _lone_sql(first_load)
 
     def batch_ssns_needing_consolidation(self, batch_id: int, after: int,
                                          screen: LoneReportScreen, *,
-                                         first_load: bool = False) -> list[str]:
+                                         first_load: bool = False,
+                                         repeated: Sequence[str] | None = None) -> list[str]:
         """SSNs in the batch that are not a lone new report about an unknown person that
         ``screen`` clears: everything else goes through the domain. ``first_load``: what
-        :meth:`first_load` said before the batch was consolidated."""
+        :meth:`first_load` said before the batch was consolidated; ``repeated``: on a
+        first load, the SSNs the batch repeats when the caller knows them (see
+        :meth:`_lone`)."""
         clause, params = _screen_sql(screen)
         sql = (
             "SELECT r.ssn FROM reports r WHERE r.id > :after AND r.batch_id = :b AND ("
-            f" r.action = 'D' OR NOT {clause} OR NOT ({self._lone(first_load)}))"
+            f" r.action = 'D' OR NOT {clause} OR NOT ({self._lone(first_load, repeated)}))"
         )  # no DISTINCT / ORDER BY: either would make SQLite scan the whole SSN index
         params |= {"b": batch_id, "after": after}
         return sorted(set(self.conn.exec_driver_sql(_named(sql, self.dialect), params).scalars()))
