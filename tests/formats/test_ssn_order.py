@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vitalstat.formats.rows import (
-    PACKED_FIELDS,
+    PACKED_AT,
     PACKED_WIDTH,
     REPORT_ROW_FIELDS,
     Chunk,
@@ -21,7 +21,7 @@ from vitalstat.formats.rows import (
     SsnSpan,
 )
 
-SSN_AT = sum(w for name, w in PACKED_FIELDS[: [n for n, _ in PACKED_FIELDS].index("ssn")])
+SSN_AT = PACKED_AT["ssn"]
 SSNS = [f"{100 + n:03d}45678{n % 10}" for n in range(6)]  # few values: repeats are common
 
 

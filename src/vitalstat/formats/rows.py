@@ -21,6 +21,7 @@ from vitalstat.domain.reports import Action, ProofLevel
 from vitalstat.errors import LineProblem, ValidationError
 
 __all__ = [
+    "PACKED_AT",
     "PACKED_BYTES",
     "PACKED_FIELDS",
     "PACKED_WIDTH",
@@ -74,6 +75,9 @@ PACKED_FIELDS: tuple[tuple[str, int], ...] = (
     ("state", 2), ("zip_residence", 5), ("zip_payment", 5), ("payload_hash", 32),
 )
 PACKED_WIDTH = sum(width for _, width in PACKED_FIELDS)
+#: Where each packed field starts in its record (0-based).
+PACKED_AT: dict[str, int] = {name: sum(w for _, w in PACKED_FIELDS[:i])
+                             for i, (name, _) in enumerate(PACKED_FIELDS)}
 PACKED_BYTES = frozenset({"payload_hash"})  # raw bytes, never trimmed
 _PACKED_DATES = frozenset({"date_of_death", "date_of_birth"})
 _HEX = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), np.uint8).reshape(256, 2)
@@ -199,7 +203,6 @@ class Chunk:
             self.packed = []
 
 
-_SSN_AT = sum(width for name, width in PACKED_FIELDS[: [n for n, _ in PACKED_FIELDS].index("ssn")])
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +222,8 @@ class SsnSpan:
         for part in chunk.segments():
             if isinstance(part, PackedRows):
                 fields = np.frombuffer(part.data, np.uint8).reshape(part.count, PACKED_WIDTH)
-                parts.append(np.ascontiguousarray(fields[:, _SSN_AT : _SSN_AT + 9])
+                at = PACKED_AT["ssn"]
+                parts.append(np.ascontiguousarray(fields[:, at : at + 9])
                              .view("S9").ravel())
             else:
                 parts.append(np.array([row.ssn.encode() for row in part], dtype="S9"))
