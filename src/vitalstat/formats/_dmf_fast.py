@@ -21,7 +21,7 @@ import numpy as np
 from vitalstat.domain.identity import SUFFIXES, split_suffix
 from vitalstat.errors import LineProblem
 from vitalstat.formats.dmf import _S, _SPACE, RECORD_LENGTH, parse_row
-from vitalstat.formats.rows import PACKED_FIELDS, PACKED_WIDTH, Chunk, PackedRows, ReportRow
+from vitalstat.formats.rows import PACKED_AT, PACKED_WIDTH, Chunk, PackedRows, ReportRow
 
 __all__ = ["BLOCK_LINES", "process_fast"]
 
@@ -110,9 +110,6 @@ def _iso(c: np.ndarray, field: str) -> np.ndarray:
 
 #: Lines per vectorised step: small enough for the CPU cache, large enough to amortise.
 BLOCK_LINES = 8192
-_PACKED_AT = dict(zip((name for name, _ in PACKED_FIELDS),
-                      itertools.accumulate((w for _, w in PACKED_FIELDS), initial=0),
-                      strict=False))
 #: Packed fields copied from the DMF line as they are.
 _AS_IS = ("ssn", "last_name", "suffix", "first_name", "middle_name", "state",
           "zip_residence", "zip_payment")
@@ -178,7 +175,7 @@ def _fast_block(
 def _split_suffixes(fields: np.ndarray, compound: list[int]) -> None:
     """The domain splits a suffix word off a compound last name ("SMITH JR"): do the same
     in the packed rows ``compound`` (the only ones whose last name has a space)."""
-    last_at, suffix_at = _PACKED_AT["last_name"], _PACKED_AT["suffix"]
+    last_at, suffix_at = PACKED_AT["last_name"], PACKED_AT["suffix"]
     for i in compound:
         last = fields[i, last_at : last_at + 20].tobytes().decode("ascii").rstrip()
         if not last.endswith(_SUFFIX_ENDINGS):
@@ -196,7 +193,7 @@ def _pack(c: np.ndarray, unknown_dob: np.ndarray) -> np.ndarray:
     out = np.empty((len(c), PACKED_WIDTH), dtype=np.uint8)
 
     def put(name: str, values: np.ndarray) -> None:
-        at = _PACKED_AT[name]
+        at = PACKED_AT[name]
         out[:, at : at + values.shape[1]] = values
 
     action = c[:, 0:1].copy()

@@ -80,6 +80,7 @@ PACKED_AT: dict[str, int] = {name: sum(w for _, w in PACKED_FIELDS[:i])
                              for i, (name, _) in enumerate(PACKED_FIELDS)}
 PACKED_BYTES = frozenset({"payload_hash"})  # raw bytes, never trimmed
 _PACKED_DATES = frozenset({"date_of_death", "date_of_birth"})
+_SPACE_BYTE = 32
 _HEX = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), np.uint8).reshape(256, 2)
 
 
@@ -105,12 +106,11 @@ class PackedRows:
         """``fields``: ``(rows, PACKED_WIDTH)`` uint8, one packed record per row."""
         if fields.ndim != 2 or fields.shape[1] != PACKED_WIDTH or len(fields) == 0:
             raise ValueError(f"expected (rows > 0, {PACKED_WIDTH}) bytes, got {fields.shape}")
-        blank, padded, at = set(), set(), 0
+        blank, padded = set(), set()
         for name, width in PACKED_FIELDS:
-            column = fields[:, at : at + width]
-            at += width
             if name in PACKED_BYTES:
                 continue
+            column = fields[:, PACKED_AT[name] : PACKED_AT[name] + width]
             if bool((column[:, -1] == _SPACE_BYTE).any()):
                 padded.add(name)
                 if bool((column == _SPACE_BYTE).all()):
@@ -122,10 +122,8 @@ class PackedRows:
         """The same rows as :class:`ReportRow` s, in line order."""
         fields = np.frombuffer(self.data, np.uint8).reshape(self.count, PACKED_WIDTH)
         columns: dict[str, list[str | None]] = {}
-        at = 0
         for name, width in PACKED_FIELDS:
-            column = fields[:, at : at + width]
-            at += width
+            column = fields[:, PACKED_AT[name] : PACKED_AT[name] + width]
             if name in PACKED_BYTES:
                 hex_digits = np.ascontiguousarray(_HEX[column].reshape(self.count, 2 * width))
                 columns[name] = hex_digits.view(np.dtype(("S", 2 * width))).ravel().astype(
@@ -144,9 +142,6 @@ class PackedRows:
         lines = range(self.first_line, self.first_line + self.count)
         return [ReportRow._make(values) for values in zip(
             lines, *(columns.get(name, empty) for name in REPORT_ROW_FIELDS[1:]), strict=True)]
-
-
-_SPACE_BYTE = 32
 
 
 @dataclass(slots=True)
@@ -203,8 +198,6 @@ class Chunk:
             self.packed = []
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class SsnSpan:
     """The SSNs of one chunk's valid rows, in line order, in brief: the first and last,
@@ -218,20 +211,16 @@ class SsnSpan:
 
     @classmethod
     def of(cls, chunk: Chunk) -> SsnSpan:
-        parts = []
-        for part in chunk.segments():
+        parts, at = [], PACKED_AT["ssn"]
+        for part in chunk.segments():  # never an empty one
             if isinstance(part, PackedRows):
                 fields = np.frombuffer(part.data, np.uint8).reshape(part.count, PACKED_WIDTH)
-                at = PACKED_AT["ssn"]
-                parts.append(np.ascontiguousarray(fields[:, at : at + 9])
-                             .view("S9").ravel())
+                parts.append(np.ascontiguousarray(fields[:, at : at + 9]).view("S9").ravel())
             else:
                 parts.append(np.array([row.ssn.encode() for row in part], dtype="S9"))
         if not parts:
             return cls(None, None, True, frozenset())
         ssns = np.concatenate(parts)
-        if len(ssns) == 0:
-            return cls(None, None, True, frozenset())
         after, before = ssns[1:], ssns[:-1]
         return cls(ssns[0].decode(), ssns[-1].decode(), bool((after >= before).all()),
                    frozenset(s.decode() for s in np.unique(after[after == before])))

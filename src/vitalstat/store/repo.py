@@ -42,6 +42,7 @@ from vitalstat.domain.reports import (
     SourceKind,
 )
 from vitalstat.formats.rows import (
+    PACKED_AT,
     PACKED_BYTES,
     PACKED_FIELDS,
     PACKED_WIDTH,
@@ -74,6 +75,9 @@ _COUNT_DAY = text(
 #: Up to this many reports in a batch, PostgreSQL inserts them and their new records
 #: directly, without the temporary table that serves a large file.
 _PG_DIRECT_ROWS = 1000
+#: Row numbers made at once for packed runs (the DMF reader's ``BLOCK_LINES``: its
+#: runs are no longer; a longer run makes more).
+_SEQ_ROWS = 8192
 _UNPUBLISHED_SSNS = select(records.c.ssn).where(records.c.status != RecordStatus.PUBLISHED.value)
 #: Text columns that are often empty for a whole file (never the identifying ones).
 _BLANKABLE = frozenset({"suffix", "middle_name", "state", "zip_residence", "zip_payment", "sex",
@@ -287,12 +291,12 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
             if run.count > self._seq_rows:
                 # The row numbers a run is cut by: a scratch table of this connection
                 # (scanning it costs a third of what a recursive CTE's queue does).
+                self._seq_rows = max(run.count, _SEQ_ROWS)
                 cursor.execute("CREATE TEMP TABLE IF NOT EXISTS packed_seq"
                                " (i INTEGER PRIMARY KEY)")
                 cursor.execute("INSERT OR IGNORE INTO temp.packed_seq (i) WITH RECURSIVE"
                                " n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE"
-                               " i + 1 < ?1) SELECT i FROM n", (max(run.count, 8192),))
-                self._seq_rows = max(run.count, 8192)
+                               " i + 1 < ?1) SELECT i FROM n", (self._seq_rows,))
             cursor.execute(_packed_insert_sql(run.blank, run.padded),
                            (run.data, run.count, run.first_line, batch_id, source_pk))
             return int(cursor.rowcount)
@@ -431,10 +435,9 @@ class Tx(DistributionQueries, CorrectionQueries, DisclosureQueries, AuditQueries
 
         Must be called after :meth:`batch_ssns_needing_consolidation` took the others
         (with the same ``screen`` and ``first_load``); a contract test proves the result
-        equals the domain's
-        ``sole_report_record`` with the integrity rules applied. ``batch_reports``: how
-        many reports the batch added, when known (a small batch takes a shorter path on
-        PostgreSQL).
+        equals the domain's ``sole_report_record`` with the integrity rules applied.
+        ``batch_reports``: how many reports the batch added, when known (a small batch
+        takes a shorter path on PostgreSQL).
         """
         copied = ("ssn", *DEATH_COLUMNS)
         cols = ", ".join(copied)
@@ -582,12 +585,11 @@ def _packed_insert_sql(blank: frozenset[str], padded: frozenset[str]) -> str:
     line, batch, source), cutting each field out of the packed bytes by its offset, row
     ``i`` of ``temp.packed_seq`` (0 up) for row ``i`` of the run.
     Fields blank in every row are literals; only padded fields are trimmed."""
-    values, at = {}, 1
+    values = {}
     for name, width in PACKED_FIELDS:
-        cut = f"CAST(substr(?1, p + {at}, {width}) AS TEXT)"
-        if name in PACKED_BYTES:
-            cut = f"substr(?1, p + {at}, {width})"
-        at += width
+        cut = f"substr(?1, p + {PACKED_AT[name] + 1}, {width})"  # substr counts from 1
+        if name not in PACKED_BYTES:
+            cut = f"CAST({cut} AS TEXT)"
         if name in blank:
             values[name] = "NULL" if name.startswith("date_") else "''"
         elif name not in padded:
